@@ -1,0 +1,159 @@
+// The SQLite schema, one migration step per released change. Never edit a released step: add a
+// new one. The MySQL backend keeps the same tables and columns, so the types are spelled the way
+// both understand (VARCHAR / TEXT / BIGINT / SMALLINT) and nothing relies on SQLite's dynamic
+// typing. Ids are `INTEGER PRIMARY KEY` (SQLite's rowid alias; BIGINT AUTO_INCREMENT in MySQL).
+// Empty strings, not NULLs, stand for "not set" in text columns, as in the record structs; NULL is
+// kept for the optional numbers (in_warranty, SLA deadlines), where 0 would be a real value.
+
+#include "store/sqlite/migrations.hpp"
+
+namespace store::sqlite {
+
+namespace {
+
+// Version 1: everything the bot keeps.
+constexpr const char* initial_schema = R"sql(
+CREATE TABLE customers (
+  id          INTEGER PRIMARY KEY,
+  channel     VARCHAR(16)  NOT NULL,
+  channel_id  VARCHAR(255) NOT NULL,
+  name        VARCHAR(255) NOT NULL DEFAULT '',
+  phone       VARCHAR(32)  NOT NULL DEFAULT '',
+  customer_no VARCHAR(64)  NOT NULL DEFAULT '',
+  language    VARCHAR(16)  NOT NULL DEFAULT '',
+  opted_out   SMALLINT     NOT NULL DEFAULT 0,
+  created_at  BIGINT       NOT NULL,
+  CONSTRAINT customers_identity UNIQUE (channel, channel_id)
+);
+
+CREATE TABLE conversations (
+  channel     VARCHAR(16)  NOT NULL,
+  channel_id  VARCHAR(255) NOT NULL,
+  customer_id BIGINT       NOT NULL,
+  state_json  TEXT         NOT NULL,
+  version     BIGINT       NOT NULL,
+  updated_at  BIGINT       NOT NULL,
+  PRIMARY KEY (channel, channel_id)
+);
+
+CREATE TABLE tickets (
+  number               VARCHAR(32)  NOT NULL PRIMARY KEY,
+  type                 VARCHAR(32)  NOT NULL,
+  priority             VARCHAR(16)  NOT NULL,
+  state                VARCHAR(32)  NOT NULL,
+  stage                VARCHAR(32)  NOT NULL,
+  channel              VARCHAR(16)  NOT NULL,
+  language             VARCHAR(16)  NOT NULL,
+  customer_id          BIGINT       NOT NULL,
+  customer_name        VARCHAR(255) NOT NULL,
+  phone                VARCHAR(32)  NOT NULL,
+  channel_id           VARCHAR(255) NOT NULL,
+  customer_no          VARCHAR(64)  NOT NULL,
+  model                VARCHAR(64)  NOT NULL,
+  serial               VARCHAR(64)  NOT NULL,
+  purchase_date        VARCHAR(10)  NOT NULL,
+  in_warranty          SMALLINT     NULL,
+  problem              TEXT         NOT NULL,
+  service_method       VARCHAR(16)  NOT NULL,
+  assignee             VARCHAR(64)  NOT NULL,
+  respond_by           BIGINT       NULL,
+  resolve_by           BIGINT       NULL,
+  onsite_by            BIGINT       NULL,
+  breached             SMALLINT     NOT NULL,
+  satisfaction_score   VARCHAR(16)  NOT NULL,
+  satisfaction_comment TEXT         NOT NULL,
+  created_at           BIGINT       NOT NULL,
+  updated_at           BIGINT       NOT NULL
+);
+-- The staff list pages newest first, optionally narrowed by state or assignee; the archive is
+-- searched by serial (repeat faults on one unit).
+CREATE INDEX tickets_by_created  ON tickets (created_at DESC, number DESC);
+CREATE INDEX tickets_by_state    ON tickets (state, created_at DESC, number DESC);
+CREATE INDEX tickets_by_assignee ON tickets (assignee, created_at DESC, number DESC);
+CREATE INDEX tickets_by_serial   ON tickets (serial);
+
+-- A child table rather than a JSON column: both backends read it the same way without a JSON
+-- codec in the store. seq keeps the customer's order.
+CREATE TABLE ticket_attachments (
+  ticket    VARCHAR(32) NOT NULL REFERENCES tickets (number) ON DELETE CASCADE,
+  seq       INTEGER     NOT NULL,
+  kind      VARCHAR(16) NOT NULL,
+  media_ref TEXT        NOT NULL,
+  PRIMARY KEY (ticket, seq)
+);
+
+-- The audit trail; id breaks ties between events of the same second in insertion order.
+CREATE TABLE ticket_events (
+  id          INTEGER PRIMARY KEY,
+  ticket      VARCHAR(32) NOT NULL REFERENCES tickets (number) ON DELETE CASCADE,
+  at          BIGINT      NOT NULL,
+  actor       VARCHAR(64) NOT NULL,
+  event       VARCHAR(32) NOT NULL,
+  detail_json TEXT        NOT NULL
+);
+CREATE INDEX ticket_events_by_ticket ON ticket_events (ticket, at, id);
+
+-- The transcript. ticket stays '' during intake (no foreign key: the intake's messages exist
+-- before their ticket does) and is filled by attach_messages.
+CREATE TABLE messages (
+  id          INTEGER PRIMARY KEY,
+  customer_id BIGINT      NOT NULL,
+  channel     VARCHAR(16) NOT NULL,
+  ticket      VARCHAR(32) NOT NULL DEFAULT '',
+  at          BIGINT      NOT NULL,
+  direction   VARCHAR(3)  NOT NULL,
+  text        TEXT        NOT NULL
+);
+CREATE INDEX messages_by_ticket   ON messages (ticket, at, id);
+CREATE INDEX messages_by_customer ON messages (customer_id, channel, at);
+
+-- Webhook deliveries: the key dedupes gateway retries, reply replays the passive answer.
+CREATE TABLE inbound_log (
+  channel     VARCHAR(16)  NOT NULL,
+  provider_id VARCHAR(255) NOT NULL,
+  sender      VARCHAR(255) NOT NULL,
+  received_at BIGINT       NOT NULL,
+  reply       TEXT         NOT NULL,
+  PRIMARY KEY (channel, provider_id)
+);
+-- For pruning old deliveries by age.
+CREATE INDEX inbound_log_by_time ON inbound_log (received_at);
+
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY,
+  idempotency_key VARCHAR(191) NOT NULL,
+  channel         VARCHAR(16)  NOT NULL,
+  recipient       VARCHAR(255) NOT NULL,
+  payload_json    TEXT         NOT NULL,
+  ticket          VARCHAR(32)  NOT NULL,
+  plan            VARCHAR(32)  NOT NULL,
+  state           VARCHAR(16)  NOT NULL,
+  attempts        INTEGER      NOT NULL,
+  next_attempt_at BIGINT       NOT NULL,
+  lease_until     BIGINT       NOT NULL,
+  last_error      TEXT         NOT NULL,
+  created_at      BIGINT       NOT NULL,
+  sent_at         BIGINT       NOT NULL,
+  CONSTRAINT outbox_idempotency UNIQUE (idempotency_key)
+);
+-- The worker's "what is due" scan.
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+
+-- One row per day, bumped by an upsert inside the caller's write transaction, so every
+-- instance sharing the database draws from the same counter.
+CREATE TABLE ticket_sequence (
+  day  CHAR(8) NOT NULL PRIMARY KEY,
+  last INTEGER NOT NULL
+);
+)sql";
+
+}  // namespace
+
+const std::vector<migration>& builtin_migrations() {
+  static const std::vector<migration> steps = {
+      {1, initial_schema},
+  };
+  return steps;
+}
+
+}  // namespace store::sqlite

@@ -1,0 +1,53 @@
+#pragma once
+// store::transaction on one SQLite connection, private to store/sqlite/. The connection opens and
+// ends the database transaction (see sqlite_backend.cpp); this class only runs statements in it.
+
+#include "store/sqlite/database.hpp"
+#include "store/store.hpp"
+
+namespace store::sqlite {
+
+class sqlite_transaction final : public transaction {
+ public:
+  // `writable` is false inside connection::read(): the write methods then throw
+  // store_error(internal) instead of reaching the database.
+  sqlite_transaction(database& db, bool writable) : db_(db), writable_(writable) {}
+
+  bool record_inbound(const inbound_record& r) override;
+  std::optional<inbound_record> find_inbound(std::string_view channel, std::string_view provider_id) override;
+  void set_inbound_reply(std::string_view channel, std::string_view provider_id, std::string_view reply) override;
+
+  customer_record find_or_create_customer(std::string_view channel, std::string_view channel_id,
+                                          std::int64_t now) override;
+  void update_customer(const customer_record& c) override;
+  std::optional<customer_record> find_customer(std::int64_t id) override;
+
+  std::optional<conversation_record> lock_conversation(std::string_view channel, std::string_view channel_id) override;
+  std::int64_t save_conversation(const conversation_record& c) override;
+
+  void append_message(const message_record& m) override;
+  void attach_messages(std::int64_t customer_id, std::string_view channel, std::int64_t since,
+                       std::string_view ticket) override;
+  std::vector<message_record> ticket_messages(std::string_view ticket) override;
+
+  std::string next_ticket_number(std::string_view yyyymmdd) override;
+  void insert_ticket(const ticket_record& t) override;
+  void update_ticket(const ticket_record& t) override;
+  std::optional<ticket_record> find_ticket(std::string_view number) override;
+  ticket_page list_tickets(const ticket_filter& f) override;
+  void append_event(const ticket_event& e) override;
+  std::vector<ticket_event> ticket_events(std::string_view ticket) override;
+
+  std::int64_t enqueue(const outbox_entry& e) override;
+  std::vector<outbox_entry> list_outbox(std::string_view state, int limit) override;
+
+ private:
+  void require_writable(const char* operation) const;
+  void insert_attachments(const ticket_record& t);
+  void load_attachments(ticket_record& t);
+
+  database& db_;
+  bool writable_;
+};
+
+}  // namespace store::sqlite
