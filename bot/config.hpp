@@ -1,0 +1,114 @@
+#pragma once
+// The config file and the data files it names (contract: "Config file", "Data files").
+// Loading is strict: unknown keys and wrong types are errors naming the key path
+// (e.g. "channels.wechat.cs_quota: expected integer"). Loaded once at start on the main thread.
+
+#include "dialogs/catalog.hpp"
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace bot {
+
+// Thrown for every config or data-file problem; what() is one line naming file and key path.
+class config_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct store_config {
+  std::string driver = "sqlite";            // sqlite | mysql
+  std::string path = "var/servicebot.db";   // sqlite
+  std::string host = "127.0.0.1";           // mysql
+  int port = 3306;
+  std::string user, password, database = "servicebot";
+  int pool_size = 8;
+};
+
+struct wechat_config {
+  std::string token, app_id, app_secret, encoding_aes_key;  // aes key empty: plain mode only
+  std::string api_base = "https://api.weixin.qq.com";
+  int cs_quota = 5;
+  std::map<std::string, std::string> template_ids;         // progress, survey, ...
+};
+
+struct sms_config {
+  std::string provider = "twilio";
+  std::string account_sid, auth_token, from;
+  std::string api_base = "https://api.twilio.com";
+};
+
+struct email_config {
+  std::string provider = "mailgun";
+  std::string signing_key, from;
+  std::string smtp_url = "smtp://127.0.0.1:2525";
+  std::string smtp_user, smtp_password;
+  std::string starttls = "auto";  // auto | required | off
+};
+
+struct config {
+  std::string listen_address = "127.0.0.1";
+  int listen_port = 8080;                  // 0: any free port (the bound port is logged)
+  std::string public_base_url = "http://127.0.0.1:8080";
+  std::string default_language = "zh-CN";  // zh-CN | en
+  std::string timezone;                    // IANA name; empty: the host's local zone
+  store_config store;
+  std::optional<wechat_config> wechat;
+  std::optional<sms_config> sms;
+  std::optional<email_config> email;
+  std::string catalog_file = "demo/catalog.json";
+  std::string staff_file = "demo/staff.json";
+  std::string rules_file = "demo/rules.json";
+  std::string agreements_file;             // optional
+  bool test_clock = false;
+  std::string log_level = "info";          // beyond the contract: trace|debug|info|warn|error
+};
+
+struct staff_member {
+  std::string id, name, role;  // role: engineer | supervisor | admin
+  std::vector<std::string> skills;
+  bool on_duty = true;
+  int max_open = 10;
+  std::string notify_channel, notify_address;  // wechat|sms|email + OpenID / E.164 / address
+  std::string api_token_sha256;                // lower-case hex, may be empty (no API access)
+};
+
+struct assignment_rule {
+  std::map<std::string, std::string> when;  // type, line, model, priority, channel
+  std::vector<std::string> skills;
+  bool alert_sms = false;
+};
+
+struct sla_policy {
+  std::optional<int> respond, resolve, onsite;  // minutes
+};
+
+struct rules {
+  std::vector<assignment_rule> assignment;
+  std::map<std::string, sla_policy> sla_minutes;  // by priority
+  int survey_remind_after_hours = 24;
+  int survey_expire_after_hours = 168;
+  int dialog_idle_timeout_minutes = 30;
+};
+
+// Loads the config file at `path`: JSON, ${ENV} substitution in string values (an unset
+// variable is an error naming it), strict keys and types, relative data-file paths resolved
+// against the current directory. Throws config_error.
+config load_config(const std::string& path);
+
+// Load and validate the data files (extra fields allowed, missing required ones are errors
+// naming the entry, e.g. "catalog products[2] (XYZ-100): serial_pattern: bad regex ...").
+// Throw config_error.
+dialogs::catalog load_catalog(const std::string& path);
+std::vector<staff_member> load_staff(const std::string& path);  // duplicate ids are errors
+rules load_rules(const std::string& path);
+
+// Cross-checks loaded rules against the loaded catalog: every `when.model` must be a catalog
+// model and every `when.line` a line some product has, since a typo there would make the
+// rule never match. `rules_path` is the file named in the message. Throws config_error.
+void check_rules_against_catalog(const rules& r, const dialogs::catalog& catalog, const std::string& rules_path);
+
+}  // namespace bot
