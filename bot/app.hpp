@@ -1,0 +1,37 @@
+#pragma once
+// Everything a request handler needs, built once at start (no globals), and the route table.
+
+#include "bot/clock.hpp"
+#include "bot/config.hpp"
+#include "bot/http.hpp"
+#include "bot/store_executor.hpp"
+#include "channels/wechat.hpp"
+#include "dialogs/catalog.hpp"
+#include "templates/library.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bot {
+
+struct app {
+  config cfg;
+  dialogs::catalog catalog;
+  std::vector<staff_member> staff;
+  bot::rules rules;
+  templates::library texts;
+  bot::clock clock;
+  store_executor* store = nullptr;
+  std::optional<channels::wechat::aes_key> wechat_key;  // set when safe mode is configured
+};
+
+// The full route table: webhooks, staff API, operations endpoints.
+std::vector<route> make_routes(app& a);
+
+// Route groups, one per translation unit.
+std::vector<route> wechat_routes(app& a);
+std::vector<route> staff_api_routes(app& a);
+std::vector<route> operations_routes(app& a);
+
+}  // namespace bot

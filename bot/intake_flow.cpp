@@ -1,0 +1,161 @@
+#include "bot/intake_flow.hpp"
+
+#include "dialogs/intake.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <spdlog/spdlog.h>
+
+namespace bot {
+namespace {
+
+dialogs::inbound to_dialog(const channels::inbound_message& m) {
+  dialogs::inbound in;
+  in.channel = m.channel;
+  in.sender = m.from;
+  in.kind = m.kind;
+  in.text = m.text;
+  in.event = m.event;
+  in.event_key = m.event_key;
+  for (const auto& a : m.attachments) in.attachments.push_back({a.kind, a.ref});
+  if (m.kind == "location" && !m.location_label.empty() && in.text.empty()) in.text = m.location_label;
+  return in;
+}
+
+// What the transcript shows for a message that is not text.
+std::string transcript_text(const channels::inbound_message& m) {
+  if (!m.text.empty()) return m.text;
+  if (m.kind == "event") return "[event:" + m.event + (m.event_key.empty() ? "" : ":" + m.event_key) + "]";
+  if (m.kind == "location") return "[location:" + m.location_label + "]";
+  return "[" + m.kind + "]";
+}
+
+std::string created_detail(const dialogs::ticket_draft& d, std::string_view channel) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buffer};
+  w.StartObject();
+  w.Key("channel");
+  w.String(channel.data(), static_cast<rapidjson::SizeType>(channel.size()));
+  w.Key("type");
+  w.String(d.type.c_str());
+  w.Key("priority");
+  w.String(d.priority.c_str());
+  w.EndObject();
+  return buffer.GetString();
+}
+
+store::ticket_record make_ticket(const app& a, const dialogs::ticket_draft& d, const store::customer_record& customer,
+                                 const std::string& number, std::int64_t now) {
+  store::ticket_record t;
+  t.number = number;
+  t.type = d.type;
+  t.priority = d.priority;
+  t.state = "pending_assignment";
+  t.stage = "accepted";
+  t.channel = customer.channel;
+  t.language = d.language;
+  t.customer_id = customer.id;
+  t.customer_name = d.name;
+  t.phone = d.phone;
+  t.channel_id = customer.channel_id;
+  t.customer_no = customer.customer_no;
+  t.model = d.model;
+  t.serial = d.serial;
+  t.purchase_date = d.purchase_date;
+  t.in_warranty = d.in_warranty;
+  t.problem = d.problem;
+  for (const auto& att : d.attachments) t.attachments.push_back({att.kind, att.ref});
+  t.service_method = d.service_method;
+  if (auto it = a.rules.sla_minutes.find(d.priority); it != a.rules.sla_minutes.end()) {
+    if (it->second.respond) t.respond_by = now + *it->second.respond * 60;
+    if (it->second.resolve) t.resolve_by = now + *it->second.resolve * 60;
+    if (it->second.onsite) t.onsite_by = now + *it->second.onsite * 60;
+  }
+  t.created_at = now;
+  t.updated_at = now;
+  return t;
+}
+
+}  // namespace
+
+inbound_outcome handle_inbound(store::transaction& tx, const app& a, const channels::inbound_message& message,
+                               const reply_encoder& encode) {
+  const auto now = a.clock.now();
+  inbound_outcome out;
+
+  // Dedupe first: a gateway retry (possibly overlapping the first delivery) replays the answer.
+  if (!tx.record_inbound({message.channel, message.provider_id, message.from, now, ""})) {
+    auto previous = tx.find_inbound(message.channel, message.provider_id);
+    out.duplicate = true;
+    out.reply_body = previous ? previous->reply : "";
+    return out;
+  }
+
+  auto customer = tx.find_or_create_customer(message.channel, message.from, now);
+  auto record = tx.lock_conversation(message.channel, message.from);
+  dialogs::conversation state;
+  if (record) {
+    if (auto parsed = dialogs::conversation::from_json(record->state_json)) {
+      state = std::move(*parsed);
+    } else {
+      spdlog::warn("event=conversation_state_unreadable channel={} action=restart", message.channel);
+    }
+  }
+
+  dialogs::context ctx;
+  ctx.products = &a.catalog;
+  ctx.now = now;
+  ctx.today = a.clock.local_day(now);
+  ctx.idle_timeout_minutes = a.rules.dialog_idle_timeout_minutes;
+  ctx.default_language = a.cfg.default_language;
+  auto result = dialogs::step(state, to_dialog(message), ctx);
+
+  tx.append_message({customer.id, message.channel, "", now, "in", transcript_text(message)});
+
+  const std::string language = result.next.language.empty() ? a.cfg.default_language : result.next.language;
+  templates::params extra;
+  if (result.ticket) {
+    const auto& draft = *result.ticket;
+    out.ticket = tx.next_ticket_number(a.clock.yyyymmdd(now));
+    auto ticket = make_ticket(a, draft, customer, out.ticket, now);
+    tx.insert_ticket(ticket);
+    tx.append_event({out.ticket, now, "bot", "created", created_detail(draft, message.channel)});
+    tx.attach_messages(customer.id, message.channel, result.next.started_at, out.ticket);
+    customer.name = draft.name;
+    customer.phone = draft.phone;
+    customer.language = draft.language;
+    tx.update_customer(customer);
+    result.next.ticket = out.ticket;
+    extra.emplace_back("ticket_number", out.ticket);
+    if (ticket.respond_by) {
+      auto minutes = (*ticket.respond_by - now) / 60;
+      extra.emplace_back("respond_minutes", std::to_string(minutes));
+      if (minutes % 60 == 0) extra.emplace_back("respond_hours", std::to_string(minutes / 60));
+    }
+    spdlog::info("event=ticket_created ticket={} channel={} type={} priority={}", out.ticket, message.channel,
+                 draft.type, draft.priority);
+  }
+
+  const std::string_view variant = message.channel == "sms" ? "sms" : "";
+  for (const auto& reply : result.replies) {
+    templates::params values = reply.params;
+    values.insert(values.end(), extra.begin(), extra.end());
+    out.replies.push_back(a.texts.render(language, reply.key, values, variant));
+    tx.append_message({customer.id, message.channel, out.ticket, now, "out", out.replies.back()});
+  }
+
+  store::conversation_record saved;
+  saved.channel = message.channel;
+  saved.channel_id = message.from;
+  saved.customer_id = customer.id;
+  saved.state_json = result.next.to_json();
+  saved.version = record ? record->version : 0;
+  saved.updated_at = now;
+  tx.save_conversation(saved);
+
+  out.reply_body = encode(out.replies);
+  tx.set_inbound_reply(message.channel, message.provider_id, out.reply_body);
+  return out;
+}
+
+}  // namespace bot

@@ -1,0 +1,31 @@
+#pragma once
+// The channel-neutral inbound path: one customer message in, durable effects and the replies
+// out. Every channel adapter calls handle_inbound inside one store write unit, so the message,
+// the dialog state, the ticket, the transcript and the reply commit together or not at all.
+
+#include "bot/app.hpp"
+#include "channels/message.hpp"
+#include "store/store.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace bot {
+
+struct inbound_outcome {
+  bool duplicate = false;            // a gateway retry of a message already processed
+  std::string reply_body;            // the channel's answer body (stored, replayed on retries)
+  std::vector<std::string> replies;  // rendered reply texts (empty for duplicates)
+  std::string ticket;                // ticket opened by this message, if any
+};
+
+// Turns the rendered reply texts into the channel's answer body (e.g. WeChat passive XML).
+using reply_encoder = std::function<std::string(const std::vector<std::string>& texts)>;
+
+// Runs on a store thread inside a write unit. Dedupe on (channel, provider_id): a retry gets
+// the stored body and changes nothing. Throws store::store_error (the unit is rolled back).
+inbound_outcome handle_inbound(store::transaction& tx, const app& a, const channels::inbound_message& message,
+                               const reply_encoder& encode);
+
+}  // namespace bot

@@ -1,0 +1,122 @@
+// servicebot entry point (contract: Command line).
+//   servicebot --config FILE           run the server
+//   servicebot --config FILE migrate   create / upgrade the schema, then exit
+//   servicebot --version
+#include "bot/app.hpp"
+#include "bot/http_server.hpp"
+#include "bot/store_executor.hpp"
+#include "store/sqlite/sqlite_backend.hpp"
+
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+constexpr int exit_usage = 64;   // EX_USAGE
+constexpr int exit_config = 78;  // EX_CONFIG
+constexpr int exit_store = 69;   // EX_UNAVAILABLE
+
+int usage() {
+  std::cerr << "usage: servicebot --config FILE [migrate]\n       servicebot --version\n";
+  return exit_usage;
+}
+
+std::unique_ptr<store::backend> make_backend(const bot::config& cfg) {
+  if (cfg.store.driver == "sqlite") return store::sqlite::make_backend(cfg.store.path);
+  throw bot::config_error("store.driver: \"" + cfg.store.driver + "\" is not available in this build yet");
+}
+
+void setup_logging(const std::string& level) {
+  auto logger = std::make_shared<spdlog::logger>("servicebot", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  logger->set_level(spdlog::level::from_str(level));
+  spdlog::set_default_logger(logger);
+  spdlog::flush_on(spdlog::level::info);
+}
+
+int run(const bot::config& cfg, bool migrate_only) {
+  bot::app a{cfg, bot::load_catalog(cfg.catalog_file), bot::load_staff(cfg.staff_file), bot::load_rules(cfg.rules_file),
+             templates::library::embedded(), bot::clock{cfg.timezone}, nullptr, std::nullopt};
+  bot::check_rules_against_catalog(a.rules, a.catalog, cfg.rules_file);
+  if (cfg.wechat && !cfg.wechat->encoding_aes_key.empty()) {
+    a.wechat_key = channels::wechat::decode_aes_key(cfg.wechat->encoding_aes_key);
+    if (!a.wechat_key) throw bot::config_error("channels.wechat.encoding_aes_key: not a 43-character EncodingAESKey");
+  }
+
+  std::unique_ptr<store::backend> backend;
+  try {
+    backend = make_backend(cfg);
+    auto conn = backend->open(true);
+    conn->migrate();  // migrations also run at start-up when needed (contract)
+    spdlog::info("event=store_ready driver={} schema_version={}", backend->name(), conn->schema_version());
+  } catch (const store::store_error& e) {
+    std::cerr << "servicebot: store unavailable: " << e.what() << '\n';
+    return exit_store;
+  }
+  if (migrate_only) return 0;
+
+  bot::store_executor_options store_options;
+  if (backend->name() == "mysql") store_options.writers = cfg.store.pool_size;
+  bot::store_executor executor{*backend, store_options};
+  a.store = &executor;
+
+  const int threads = std::max(2u, std::thread::hardware_concurrency());
+  net::io_context ioc{threads};
+  bot::router routes{bot::make_routes(a)};
+  bot::http_server server{ioc, routes, bot::server_limits{}};
+  auto port = server.listen(cfg.listen_address, static_cast<unsigned short>(cfg.listen_port));
+  server.start();
+  // Tests start us on port 0 and read the bound port from this line.
+  spdlog::info("event=listening address={} port={} version={}", cfg.listen_address, port, SERVICEBOT_VERSION);
+
+  net::signal_set signals{ioc, SIGINT, SIGTERM};
+  signals.async_wait([&](boost::system::error_code ec, int signo) {
+    if (ec) return;
+    spdlog::info("event=shutdown signal={} action=drain", signo);
+    server.drain(std::chrono::seconds(10), [&ioc] { ioc.stop(); });
+  });
+
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  spdlog::info("event=stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() == 1 && args[0] == "--version") {
+    std::cout << "servicebot " << SERVICEBOT_VERSION << '\n';
+    return 0;
+  }
+  if (args.size() < 2 || args[0] != "--config" || args.size() > 3) return usage();
+  bool migrate_only = false;
+  if (args.size() == 3) {
+    if (args[2] != "migrate") return usage();
+    migrate_only = true;
+  }
+  try {
+    auto cfg = bot::load_config(args[1]);
+    setup_logging(cfg.log_level);
+    return run(cfg, migrate_only);
+  } catch (const bot::config_error& e) {
+    std::cerr << "servicebot: " << e.what() << '\n';
+    return exit_config;
+  } catch (const templates::template_error& e) {
+    std::cerr << "servicebot: " << e.what() << '\n';
+    return exit_config;
+  } catch (const std::exception& e) {
+    std::cerr << "servicebot: " << e.what() << '\n';
+    return 1;
+  }
+}

@@ -1,0 +1,129 @@
+#include "bot/store_executor.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace bot {
+
+store_executor::store_executor(store::backend& backend, store_executor_options options)
+    : backend_(backend), options_(options) {
+  // Open every connection up front, so an unreachable database fails the start, not a request.
+  std::vector<std::unique_ptr<store::connection>> writers, readers;
+  for (int i = 0; i < options_.writers; ++i) writers.push_back(backend_.open(true));
+  for (int i = 0; i < options_.readers; ++i) readers.push_back(backend_.open(false));
+  for (auto& c : writers) threads_.emplace_back([this, c = std::move(c)]() mutable { writer_loop(std::move(c)); });
+  for (auto& c : readers) threads_.emplace_back([this, c = std::move(c)]() mutable { reader_loop(std::move(c)); });
+}
+
+store_executor::~store_executor() {
+  {
+    std::scoped_lock lock{writes_.mutex, reads_.mutex};
+    stopping_ = true;
+  }
+  writes_.ready.notify_all();
+  reads_.ready.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+net::awaitable<void> store_executor::submit(bool write, job_fn fn) {
+  auto initiation = [this, write, fn = std::move(fn)](auto handler) mutable {
+    // The coroutine's handler is move-only; std::function needs a copyable callable.
+    auto h = std::make_shared<decltype(handler)>(std::move(handler));
+    job j{std::move(fn), [h](std::exception_ptr e) {
+            auto ex = net::get_associated_executor(*h);
+            net::post(ex, [h, e]() mutable { (*h)(e); });
+          }};
+    enqueue(write, std::move(j));
+  };
+  auto operation = net::async_initiate<const net::use_awaitable_t<>&, void(std::exception_ptr)>(
+      std::move(initiation), net::use_awaitable);
+  co_await std::move(operation);
+}
+
+void store_executor::enqueue(bool write, job j) {
+  auto& q = write ? writes_ : reads_;
+  {
+    std::lock_guard lock{q.mutex};
+    if (stopping_) {
+      j.done(std::make_exception_ptr(store::store_error(store::errc::unavailable, "store is shutting down")));
+      return;
+    }
+    // Fail fast rather than queue without bound when the database cannot keep up.
+    if (q.jobs.size() >= options_.max_backlog) {
+      j.done(std::make_exception_ptr(store::store_error(store::errc::unavailable, "store backlog full")));
+      return;
+    }
+    q.jobs.push_back(std::move(j));
+  }
+  q.ready.notify_one();
+}
+
+net::awaitable<bool> store_executor::ping() {
+  bool ok = false;
+  std::function<void(store::connection&)> probe = [&ok](store::connection& c) { ok = c.ping(); };
+  job_fn job{std::move(probe)};
+  try {
+    co_await submit(false, std::move(job));
+  } catch (const std::exception&) {
+    co_return false;
+  }
+  co_return ok;
+}
+
+void store_executor::writer_loop(std::unique_ptr<store::connection> conn) {
+  for (;;) {
+    std::vector<job> batch;
+    {
+      std::unique_lock lock{writes_.mutex};
+      writes_.ready.wait(lock, [&] { return stopping_ || !writes_.jobs.empty(); });
+      if (writes_.jobs.empty()) return;
+      // Everything queued while the previous batch was committing goes into this one.
+      while (!writes_.jobs.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(std::move(writes_.jobs.front()));
+        writes_.jobs.pop_front();
+      }
+    }
+    std::vector<store::unit_of_work> units;
+    units.reserve(batch.size());
+    for (auto& j : batch) units.push_back(std::move(std::get<store::unit_of_work>(j.fn)));
+    std::vector<std::exception_ptr> results;
+    try {
+      if (!conn) conn = backend_.open(true);
+      results = conn->write_batch(units);
+    } catch (const store::store_error& e) {
+      spdlog::error("event=store_batch_failed units={} code={} error=\"{}\"", batch.size(), store::to_string(e.code()),
+                    e.what());
+      results.assign(batch.size(), std::current_exception());
+      // Reconnect before the next batch: the connection may be broken.
+      if (e.code() == store::errc::unavailable) conn.reset();
+    } catch (...) {
+      results.assign(batch.size(), std::current_exception());
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(results[i]);
+  }
+}
+
+void store_executor::reader_loop(std::unique_ptr<store::connection> conn) {
+  for (;;) {
+    job j;
+    {
+      std::unique_lock lock{reads_.mutex};
+      reads_.ready.wait(lock, [&] { return stopping_ || !reads_.jobs.empty(); });
+      if (reads_.jobs.empty()) return;
+      j = std::move(reads_.jobs.front());
+      reads_.jobs.pop_front();
+    }
+    std::exception_ptr error;
+    try {
+      if (!conn) conn = backend_.open(false);
+      std::get<std::function<void(store::connection&)>>(j.fn)(*conn);
+    } catch (const store::store_error& e) {
+      error = std::current_exception();
+      if (e.code() == store::errc::unavailable) conn.reset();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    j.done(error);
+  }
+}
+
+}  // namespace bot

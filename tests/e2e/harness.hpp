@@ -1,0 +1,84 @@
+#pragma once
+// End-to-end harness: starts the real servicebot binary on 127.0.0.1:0 in a fresh directory,
+// talks HTTP to it, and signs WeChat traffic with OpenSSL computed here in the test.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace e2e {
+
+struct http_result {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+};
+
+// One blocking HTTP/1.1 request to 127.0.0.1:port (a fresh connection each time).
+http_result http_call(unsigned short port, const std::string& method, const std::string& target,
+                      const std::string& body = {}, const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+// Raw bytes over TCP; returns whatever the server sent until it closed (or timeout).
+std::string raw_exchange(unsigned short port, const std::string& bytes, int timeout_ms = 3000);
+
+std::string sha1_hex(const std::string& text);
+std::string sha256_hex(const std::string& text);
+// WeChat signature: SHA-1 of the sorted, concatenated parts.
+std::string wechat_sign(std::vector<std::string> parts);
+// Safe-mode encryption/decryption written directly on OpenSSL EVP (independent of channels/).
+std::string wechat_encrypt(const std::string& encoding_aes_key, const std::string& msg, const std::string& appid);
+std::string wechat_decrypt(const std::string& encoding_aes_key, const std::string& encrypt_b64, std::string* appid);
+// Text of the first <tag> element of an XML reply (CDATA unwrapped), "" when absent.
+std::string xml_field(const std::string& xml, const std::string& tag);
+
+// A running servicebot with its own temp directory, SQLite file and config.
+class server {
+ public:
+  struct options {
+    bool safe_mode = false;
+    std::string extra_config;  // extra top-level JSON members, e.g. "\"test_clock\": true"
+  };
+  explicit server(options opts);
+  server() : server(options{}) {}
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  void start();                  // launches and waits until it listens
+  void kill9();                  // SIGKILL, reaped
+  int terminate();               // SIGTERM, returns exit status
+  bool running() const { return pid_ > 0; }
+
+  unsigned short port() const { return port_; }
+  const std::string& dir() const { return dir_; }
+  std::string db_path() const { return dir_ + "/var/servicebot.db"; }
+  std::string log() const;       // everything the server wrote to stderr
+
+  http_result get(const std::string& target, const std::string& token = {});
+  // Sends a WeChat push (plain or safe mode per options) and returns the HTTP result.
+  http_result wechat_post(const std::string& xml, const std::string& timestamp = {}, const std::string& nonce = "nonce42",
+                          bool break_signature = false);
+  // Sends a text message from `openid` with MsgId `msg_id`; returns the reply text (decrypted
+  // in safe mode) or "" for "success"; the raw HTTP result goes to *raw when given.
+  std::string say(const std::string& openid, const std::string& text, std::int64_t msg_id, http_result* raw = nullptr);
+
+  static constexpr const char* token = "e2etoken";
+  static constexpr const char* app_id = "wxe2e0000000000001";
+  static constexpr const char* aes_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+  static constexpr const char* supervisor_token = "sv-secret-token";
+  static constexpr const char* engineer_token = "e1-secret-token";
+  static constexpr const char* admin_token = "ad-secret-token";
+
+ private:
+  options opts_;
+  std::string dir_;
+  pid_t pid_ = -1;
+  unsigned short port_ = 0;
+};
+
+}  // namespace e2e
