@@ -152,6 +152,27 @@ struct ticket_page {
   std::optional<std::string> next_cursor;
 };
 
+// A durable timer (SLA deadlines, survey reminders, maintenance reminders, ...): a row, so it
+// survives restarts and fires on exactly one instance (claimed with a lease).
+struct timer_record {
+  std::int64_t id = 0;
+  std::string kind;             // e.g. sla_respond, survey_remind
+  std::string ticket;           // may be empty
+  std::int64_t due_at = 0;
+  std::string payload_json = "{}";
+  std::string state = "pending";  // pending | claimed | done | cancelled
+  std::int64_t lease_until = 0;
+  std::int64_t created_at = 0;
+};
+
+// An e-mail Message-ID we sent or received, for threading replies onto a conversation/ticket.
+struct mail_thread_record {
+  std::string message_id;       // without angle brackets
+  std::string channel_id;       // the customer's e-mail address
+  std::string ticket;           // may be empty
+  std::int64_t at = 0;
+};
+
 // One unit of work's view of the database, valid only inside connection::write_batch or
 // connection::read, on the thread that called it. Every method throws store_error.
 class transaction {
@@ -205,6 +226,47 @@ class transaction {
   // list_outbox: entries in `state` (empty: any state), oldest first (by id), at most `limit`
   // (clamped to 1..1000).
   virtual std::vector<outbox_entry> list_outbox(std::string_view state, int limit) = 0;
+
+  // Outbox worker. claim_outbox takes up to `limit` entries that are due — state pending with
+  // next_attempt_at <= now, or state sending whose lease_until < now (a worker died) — sets
+  // them to sending with lease_until and attempts + 1, and returns them, oldest first. On a
+  // server database concurrent claimers never get the same entry (SKIP LOCKED).
+  virtual std::vector<outbox_entry> claim_outbox(std::int64_t now, std::int64_t lease_until, int limit) = 0;
+  // Records a successful send (state sent, sent_at = now, last_error cleared).
+  virtual void mark_outbox_sent(std::int64_t id, std::int64_t now) = 0;
+  // Records a failed attempt: back to pending at next_attempt_at, or dead when `dead`.
+  virtual void mark_outbox_failed(std::int64_t id, std::string_view error, std::int64_t next_attempt_at,
+                                  bool dead) = 0;
+  // Entries in `state` (empty: all).
+  virtual std::int64_t count_outbox(std::string_view state) = 0;
+  virtual std::optional<outbox_entry> find_outbox(std::int64_t id) = 0;
+
+  // Shared settings with an expiry (e.g. the WeChat access token, so several instances share
+  // one token). get_setting returns nullopt when absent or expired (expires_at <= now; 0 = never).
+  virtual std::optional<std::string> get_setting(std::string_view key, std::int64_t now) = 0;
+  virtual void put_setting(std::string_view key, std::string_view value, std::int64_t expires_at) = 0;
+
+  // One-time tokens (e.g. Mailgun's webhook token, a replay guard). Returns false when the
+  // (scope, token) pair was already used and has not expired; expired pairs may be purged.
+  virtual bool use_token_once(std::string_view scope, std::string_view token, std::int64_t expires_at,
+                              std::int64_t now) = 0;
+
+  // Timers. schedule_timer returns the new id. claim_due_timers works like claim_outbox:
+  // pending timers with due_at <= now, or claimed ones whose lease expired; they become claimed.
+  virtual std::int64_t schedule_timer(const timer_record& t) = 0;
+  virtual std::vector<timer_record> claim_due_timers(std::int64_t now, std::int64_t lease_until, int limit) = 0;
+  virtual void complete_timer(std::int64_t id) = 0;
+  // Cancels the pending timers of `ticket` of that kind (every kind when kind is empty).
+  virtual void cancel_timers(std::string_view ticket, std::string_view kind) = 0;
+  virtual std::vector<timer_record> ticket_timers(std::string_view ticket) = 0;
+
+  // E-mail threading.
+  virtual void remember_mail(const mail_thread_record& m) = 0;  // duplicate message_id: ignored
+  virtual std::optional<mail_thread_record> find_mail(std::string_view message_id) = 0;
+
+  // The customer with that channel identity, if any (find_or_create without the create).
+  virtual std::optional<customer_record> find_customer_by_identity(std::string_view channel,
+                                                                   std::string_view channel_id) = 0;
 };
 
 using unit_of_work = std::function<void(transaction&)>;
