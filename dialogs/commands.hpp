@@ -1,0 +1,34 @@
+#pragma once
+// Whole-message commands a customer may send at any point of the intake, and the words that
+// name a slot when they ask to change it.
+
+#include "dialogs/intake.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace dialogs {
+
+enum class command { none, cancel, restart, help, human, status, confirm };
+
+// The command the whole message is (after trimming punctuation): "取消"/"cancel",
+// "重新开始"/"restart"/"start over", "帮助"/"help", "转人工"/"human", "进度"/"status"
+// (also "status SR20260512001"), "确认"/"是"/"yes"/"ok"/"confirm". Commands are matched
+// against the whole answer, not searched for, so a problem description that mentions "取消"
+// is still a description. Returns command::none otherwise.
+command detect_command(std::string_view folded);
+
+// A ticket number ("SR" + 8-digit date + at least 3 digits) in `folded`, upper-cased; empty
+// when there is none.
+std::string find_ticket_number(std::string_view folded);
+
+// The slot a correction names ("改一下日期", "型号错了", "change phone"), when the message
+// reads as a correction (it has a change word or names the slot as wrong). nullopt otherwise.
+std::optional<slot> correction_target(std::string_view folded);
+
+// Where the new value of a free-text slot starts in a correction ("问题改成漏水" -> "漏水",
+// "change name to Ann" -> "Ann"); npos when nothing follows the slot word.
+std::size_t correction_value_at(std::string_view folded, slot target);
+
+}  // namespace dialogs
