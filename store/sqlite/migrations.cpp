@@ -147,11 +147,66 @@ CREATE TABLE ticket_sequence (
 );
 )sql";
 
+// Version 2: what the outbox worker, the timer worker and the channels share between instances.
+// For the MySQL port, table by table (types as in version 1; INTEGER PRIMARY KEY becomes
+// BIGINT AUTO_INCREMENT PRIMARY KEY, ON CONFLICT becomes ON DUPLICATE KEY / INSERT IGNORE):
+//   timers       durable timers (SLA deadlines, survey and maintenance reminders). state goes
+//                pending -> claimed -> done, or pending -> cancelled; a claimed row whose
+//                lease_until has passed is claimable again (its worker died). ticket is '' for a
+//                timer that belongs to no ticket. timers_due serves the claim scan (state, due_at),
+//                timers_by_ticket cancel_timers / ticket_timers.
+//   settings     shared values with an expiry (the WeChat access token, so every instance uses
+//                one). expires_at 0 = never. The column is setting_key, not key: KEY is reserved
+//                in MySQL.
+//   used_tokens  one-time tokens (Mailgun's webhook token) per scope; primary key (scope, token).
+//                expires_at 0 = never; used_tokens_by_expiry lets use_token_once purge expired
+//                rows a bounded number at a time (MySQL: DELETE ... ORDER BY expires_at LIMIT n).
+//   mail_threads e-mail Message-IDs (without angle brackets) we sent or received, mapped to the
+//                customer's address and the ticket (may be ''), so a reply threads onto them.
+// The outbox needs no new column: version 1 already has state, attempts, next_attempt_at,
+// lease_until, last_error and sent_at, and outbox_due (state, next_attempt_at) serves the claim.
+constexpr const char* shared_state_schema = R"sql(
+CREATE TABLE timers (
+  id           INTEGER PRIMARY KEY,
+  kind         VARCHAR(32) NOT NULL,
+  ticket       VARCHAR(32) NOT NULL DEFAULT '',
+  due_at       BIGINT      NOT NULL,
+  payload_json TEXT        NOT NULL,
+  state        VARCHAR(16) NOT NULL,
+  lease_until  BIGINT      NOT NULL,
+  created_at   BIGINT      NOT NULL
+);
+CREATE INDEX timers_due       ON timers (state, due_at);
+CREATE INDEX timers_by_ticket ON timers (ticket);
+
+CREATE TABLE settings (
+  setting_key VARCHAR(191) NOT NULL PRIMARY KEY,
+  value       TEXT         NOT NULL,
+  expires_at  BIGINT       NOT NULL
+);
+
+CREATE TABLE used_tokens (
+  scope      VARCHAR(32)  NOT NULL,
+  token      VARCHAR(191) NOT NULL,
+  expires_at BIGINT       NOT NULL,
+  PRIMARY KEY (scope, token)
+);
+CREATE INDEX used_tokens_by_expiry ON used_tokens (expires_at);
+
+CREATE TABLE mail_threads (
+  message_id VARCHAR(255) NOT NULL PRIMARY KEY,
+  channel_id VARCHAR(255) NOT NULL,
+  ticket     VARCHAR(32)  NOT NULL,
+  at         BIGINT       NOT NULL
+);
+)sql";
+
 }  // namespace
 
 const std::vector<migration>& builtin_migrations() {
   static const std::vector<migration> steps = {
       {1, initial_schema},
+      {2, shared_state_schema},
   };
   return steps;
 }

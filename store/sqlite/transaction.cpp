@@ -73,6 +73,33 @@ outbox_entry read_outbox(const statement& st) {
   return e;
 }
 
+const std::string timer_columns = "id, kind, ticket, due_at, payload_json, state, lease_until, created_at";
+
+timer_record read_timer(const statement& st) {
+  timer_record t;
+  t.id = st.int64(0);
+  t.kind = st.text(1);
+  t.ticket = st.text(2);
+  t.due_at = st.int64(3);
+  t.payload_json = st.text(4);
+  t.state = st.text(5);
+  t.lease_until = st.int64(6);
+  t.created_at = st.int64(7);
+  return t;
+}
+
+// The most entries one claim takes: a worker asking for more is a bug, and a bounded claim keeps
+// the write transaction (which every other writer waits for) short. A limit below 1 claims nothing;
+// SQLite would read a negative LIMIT as "no limit".
+constexpr int max_claim = 1000;
+
+// How many expired one-time tokens one use_token_once call deletes at most. More than the one row
+// a call adds, so the table shrinks back to the unexpired tokens, yet never a long delete inside
+// a webhook's transaction.
+constexpr int token_purge_batch = 100;
+
+const std::string customer_columns = "id, channel, channel_id, name, phone, customer_no, language, opted_out";
+
 customer_record read_customer(const statement& st) {
   customer_record c;
   c.id = st.int64(0);
@@ -183,12 +210,9 @@ customer_record sqlite_transaction::find_or_create_customer(std::string_view cha
         "ON CONFLICT (channel, channel_id) DO NOTHING");
     insert.bind_all(channel, channel_id, now).run();
   }
-  auto st = db_.prepare(
-      "SELECT id, channel, channel_id, name, phone, customer_no, language, opted_out FROM customers "
-      "WHERE channel = ? AND channel_id = ?");
-  st.bind_all(channel, channel_id);
-  if (!st.next()) throw store_error(errc::internal, "find_or_create_customer: row vanished after insert");
-  return read_customer(st);
+  auto found = find_customer_by_identity(channel, channel_id);
+  if (!found) throw store_error(errc::internal, "find_or_create_customer: row vanished after insert");
+  return std::move(*found);
 }
 
 void sqlite_transaction::update_customer(const customer_record& c) {
@@ -200,9 +224,16 @@ void sqlite_transaction::update_customer(const customer_record& c) {
 }
 
 std::optional<customer_record> sqlite_transaction::find_customer(std::int64_t id) {
-  auto st = db_.prepare(
-      "SELECT id, channel, channel_id, name, phone, customer_no, language, opted_out FROM customers WHERE id = ?");
+  auto st = db_.prepare("SELECT " + customer_columns + " FROM customers WHERE id = ?");
   st.bind_all(id);
+  if (!st.next()) return std::nullopt;
+  return read_customer(st);
+}
+
+std::optional<customer_record> sqlite_transaction::find_customer_by_identity(std::string_view channel,
+                                                                             std::string_view channel_id) {
+  auto st = db_.prepare("SELECT " + customer_columns + " FROM customers WHERE channel = ? AND channel_id = ?");
+  st.bind_all(channel, channel_id);
   if (!st.next()) return std::nullopt;
   return read_customer(st);
 }
@@ -500,6 +531,188 @@ std::vector<outbox_entry> sqlite_transaction::list_outbox(std::string_view state
     collect(st);
   }
   return out;
+}
+
+// ---- outbox worker ----
+
+std::vector<outbox_entry> sqlite_transaction::claim_outbox(std::int64_t now, std::int64_t lease_until, int limit) {
+  require_writable("claim_outbox");
+  std::vector<outbox_entry> out;
+  if (limit < 1) return out;
+  // The write transaction (BEGIN IMMEDIATE) already excludes every other claimer, so selecting
+  // and updating in one statement is enough here; the MySQL port needs SELECT ... FOR UPDATE
+  // SKIP LOCKED and then the UPDATE. A sending entry whose lease ran out belongs to a worker that
+  // died or hung, so it is taken over and the attempt counts again.
+  {
+    auto st = db_.prepare(
+        "UPDATE outbox SET state = 'sending', lease_until = ?, attempts = attempts + 1 WHERE id IN ("
+        "SELECT id FROM outbox WHERE (state = 'pending' AND next_attempt_at <= ?) "
+        "OR (state = 'sending' AND lease_until < ?) ORDER BY id LIMIT ?) RETURNING " +
+        outbox_columns);
+    st.bind_all(lease_until, now, now, std::min(limit, max_claim));
+    while (st.next()) out.push_back(read_outbox(st));
+  }
+  // RETURNING hands rows back in no promised order.
+  std::sort(out.begin(), out.end(), [](const outbox_entry& a, const outbox_entry& b) { return a.id < b.id; });
+  return out;
+}
+
+void sqlite_transaction::mark_outbox_sent(std::int64_t id, std::int64_t now) {
+  require_writable("mark_outbox_sent");
+  auto st = db_.prepare("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = '' WHERE id = ?");
+  st.bind_all(now, id).run();
+  if (db_.changes() == 0) throw store_error(errc::not_found, "mark_outbox_sent: no such entry");
+}
+
+void sqlite_transaction::mark_outbox_failed(std::int64_t id, std::string_view error, std::int64_t next_attempt_at,
+                                            bool dead) {
+  require_writable("mark_outbox_failed");
+  if (dead) {
+    // next_attempt_at stays as it was: a dead entry is never attempted again.
+    auto st = db_.prepare("UPDATE outbox SET state = 'dead', last_error = ? WHERE id = ?");
+    st.bind_all(error, id).run();
+  } else {
+    auto st = db_.prepare("UPDATE outbox SET state = 'pending', last_error = ?, next_attempt_at = ? WHERE id = ?");
+    st.bind_all(error, next_attempt_at, id).run();
+  }
+  if (db_.changes() == 0) throw store_error(errc::not_found, "mark_outbox_failed: no such entry");
+}
+
+std::int64_t sqlite_transaction::count_outbox(std::string_view state) {
+  auto st = state.empty() ? db_.prepare("SELECT COUNT(*) FROM outbox")
+                          : db_.prepare("SELECT COUNT(*) FROM outbox WHERE state = ?");
+  if (!state.empty()) st.bind_all(state);
+  if (!st.next()) throw store_error(errc::internal, "count_outbox: no result");
+  return st.int64(0);
+}
+
+std::optional<outbox_entry> sqlite_transaction::find_outbox(std::int64_t id) {
+  auto st = db_.prepare("SELECT " + outbox_columns + " FROM outbox WHERE id = ?");
+  st.bind_all(id);
+  if (!st.next()) return std::nullopt;
+  return read_outbox(st);
+}
+
+// ---- shared settings ----
+
+std::optional<std::string> sqlite_transaction::get_setting(std::string_view key, std::int64_t now) {
+  auto st = db_.prepare("SELECT value FROM settings WHERE setting_key = ? AND (expires_at = 0 OR expires_at > ?)");
+  st.bind_all(key, now);
+  if (!st.next()) return std::nullopt;
+  return st.text(0);
+}
+
+void sqlite_transaction::put_setting(std::string_view key, std::string_view value, std::int64_t expires_at) {
+  require_writable("put_setting");
+  auto st = db_.prepare(
+      "INSERT INTO settings (setting_key, value, expires_at) VALUES (?, ?, ?) "
+      "ON CONFLICT (setting_key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at");
+  st.bind_all(key, value, expires_at).run();
+}
+
+// ---- one-time tokens ----
+
+bool sqlite_transaction::use_token_once(std::string_view scope, std::string_view token, std::int64_t expires_at,
+                                        std::int64_t now) {
+  require_writable("use_token_once");
+  // expires_at 0 means "never", as for settings: a replay guard must not silently open up.
+  {
+    // Bounded: SQLite has no DELETE ... LIMIT by default, hence the rowid subquery.
+    auto purge = db_.prepare(
+        "DELETE FROM used_tokens WHERE rowid IN (SELECT rowid FROM used_tokens "
+        "WHERE expires_at > 0 AND expires_at <= ? ORDER BY expires_at LIMIT ?)");
+    purge.bind_all(now, token_purge_batch).run();
+  }
+  // A stored pair that has expired (and escaped the bounded purge) is taken over in place.
+  auto st = db_.prepare(
+      "INSERT INTO used_tokens (scope, token, expires_at) VALUES (?, ?, ?) "
+      "ON CONFLICT (scope, token) DO UPDATE SET expires_at = excluded.expires_at "
+      "WHERE used_tokens.expires_at > 0 AND used_tokens.expires_at <= ?");
+  st.bind_all(scope, token, expires_at, now).run();
+  return db_.changes() == 1;
+}
+
+// ---- timers ----
+
+std::int64_t sqlite_transaction::schedule_timer(const timer_record& t) {
+  require_writable("schedule_timer");
+  auto st = db_.prepare(
+      "INSERT INTO timers (kind, ticket, due_at, payload_json, state, lease_until, created_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  st.bind_all(t.kind, t.ticket, t.due_at, t.payload_json, t.state, t.lease_until, t.created_at).run();
+  return db_.last_insert_rowid();
+}
+
+std::vector<timer_record> sqlite_transaction::claim_due_timers(std::int64_t now, std::int64_t lease_until,
+                                                               int limit) {
+  require_writable("claim_due_timers");
+  std::vector<timer_record> out;
+  if (limit < 1) return out;
+  // As claim_outbox; the longest overdue timers fire first.
+  {
+    auto st = db_.prepare(
+        "UPDATE timers SET state = 'claimed', lease_until = ? WHERE id IN ("
+        "SELECT id FROM timers WHERE (state = 'pending' AND due_at <= ?) "
+        "OR (state = 'claimed' AND lease_until < ?) ORDER BY due_at, id LIMIT ?) RETURNING " +
+        timer_columns);
+    st.bind_all(lease_until, now, now, std::min(limit, max_claim));
+    while (st.next()) out.push_back(read_timer(st));
+  }
+  std::sort(out.begin(), out.end(), [](const timer_record& a, const timer_record& b) {
+    return a.due_at != b.due_at ? a.due_at < b.due_at : a.id < b.id;
+  });
+  return out;
+}
+
+void sqlite_transaction::complete_timer(std::int64_t id) {
+  require_writable("complete_timer");
+  auto st = db_.prepare("UPDATE timers SET state = 'done' WHERE id = ?");
+  st.bind_all(id).run();
+  if (db_.changes() == 0) throw store_error(errc::not_found, "complete_timer: no such timer");
+}
+
+void sqlite_transaction::cancel_timers(std::string_view ticket, std::string_view kind) {
+  require_writable("cancel_timers");
+  // Only pending ones: a claimed timer is firing right now, and its worker completes it.
+  if (kind.empty()) {
+    auto st = db_.prepare("UPDATE timers SET state = 'cancelled' WHERE ticket = ? AND state = 'pending'");
+    st.bind_all(ticket).run();
+  } else {
+    auto st =
+        db_.prepare("UPDATE timers SET state = 'cancelled' WHERE ticket = ? AND kind = ? AND state = 'pending'");
+    st.bind_all(ticket, kind).run();
+  }
+}
+
+std::vector<timer_record> sqlite_transaction::ticket_timers(std::string_view ticket) {
+  auto st = db_.prepare("SELECT " + timer_columns + " FROM timers WHERE ticket = ? ORDER BY due_at, id");
+  st.bind_all(ticket);
+  std::vector<timer_record> out;
+  while (st.next()) out.push_back(read_timer(st));
+  return out;
+}
+
+// ---- e-mail threading ----
+
+void sqlite_transaction::remember_mail(const mail_thread_record& m) {
+  require_writable("remember_mail");
+  // The same Message-ID comes back when a gateway redelivers; the first mapping stands.
+  auto st = db_.prepare(
+      "INSERT INTO mail_threads (message_id, channel_id, ticket, at) VALUES (?, ?, ?, ?) "
+      "ON CONFLICT (message_id) DO NOTHING");
+  st.bind_all(m.message_id, m.channel_id, m.ticket, m.at).run();
+}
+
+std::optional<mail_thread_record> sqlite_transaction::find_mail(std::string_view message_id) {
+  auto st = db_.prepare("SELECT message_id, channel_id, ticket, at FROM mail_threads WHERE message_id = ?");
+  st.bind_all(message_id);
+  if (!st.next()) return std::nullopt;
+  mail_thread_record m;
+  m.message_id = st.text(0);
+  m.channel_id = st.text(1);
+  m.ticket = st.text(2);
+  m.at = st.int64(3);
+  return m;
 }
 
 }  // namespace store::sqlite

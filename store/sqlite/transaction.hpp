@@ -41,6 +41,30 @@ class sqlite_transaction final : public transaction {
   std::int64_t enqueue(const outbox_entry& e) override;
   std::vector<outbox_entry> list_outbox(std::string_view state, int limit) override;
 
+  std::vector<outbox_entry> claim_outbox(std::int64_t now, std::int64_t lease_until, int limit) override;
+  void mark_outbox_sent(std::int64_t id, std::int64_t now) override;
+  void mark_outbox_failed(std::int64_t id, std::string_view error, std::int64_t next_attempt_at, bool dead) override;
+  std::int64_t count_outbox(std::string_view state) override;
+  std::optional<outbox_entry> find_outbox(std::int64_t id) override;
+
+  std::optional<std::string> get_setting(std::string_view key, std::int64_t now) override;
+  void put_setting(std::string_view key, std::string_view value, std::int64_t expires_at) override;
+
+  bool use_token_once(std::string_view scope, std::string_view token, std::int64_t expires_at,
+                      std::int64_t now) override;
+
+  std::int64_t schedule_timer(const timer_record& t) override;
+  std::vector<timer_record> claim_due_timers(std::int64_t now, std::int64_t lease_until, int limit) override;
+  void complete_timer(std::int64_t id) override;
+  void cancel_timers(std::string_view ticket, std::string_view kind) override;
+  std::vector<timer_record> ticket_timers(std::string_view ticket) override;
+
+  void remember_mail(const mail_thread_record& m) override;
+  std::optional<mail_thread_record> find_mail(std::string_view message_id) override;
+
+  std::optional<customer_record> find_customer_by_identity(std::string_view channel,
+                                                           std::string_view channel_id) override;
+
  private:
   void require_writable(const char* operation) const;
   void insert_attachments(const ticket_record& t);

@@ -58,6 +58,31 @@ inline store::ticket_record full_ticket(const std::string& number) {
   return t;
 }
 
+// An outbound message as bot/ queues it: pending, never attempted, due at `next_attempt_at`.
+inline store::outbox_entry pending_message(const std::string& key, std::int64_t next_attempt_at) {
+  store::outbox_entry e;
+  e.idempotency_key = key;
+  e.channel = "sms";
+  e.recipient = "+8613800135678";
+  e.payload_json = R"({"Body":"您的工单 SR20260512001 已受理 ✅"})";
+  e.ticket = "SR20260512001";
+  e.plan = "sms";
+  e.next_attempt_at = next_attempt_at;
+  e.created_at = next_attempt_at;
+  return e;
+}
+
+// A pending timer of `kind` for `ticket` (may be empty), due at `due_at`.
+inline store::timer_record timer(const std::string& kind, const std::string& ticket, std::int64_t due_at) {
+  store::timer_record t;
+  t.kind = kind;
+  t.ticket = ticket;
+  t.due_at = due_at;
+  t.payload_json = R"({"note":"提醒 ⏰"})";
+  t.created_at = due_at - 60;
+  return t;
+}
+
 inline void check_same_ticket(const store::ticket_record& a, const store::ticket_record& b) {
   CHECK(a.number == b.number);
   CHECK(a.type == b.type);
