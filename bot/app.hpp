@@ -9,6 +9,7 @@
 #include "dialogs/catalog.hpp"
 #include "templates/library.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,10 @@ struct app {
   bot::clock clock;
   store_executor* store = nullptr;
   std::optional<channels::wechat::aes_key> wechat_key;  // set when safe mode is configured
+  // Where inbound attachment bytes (e-mail files) are written, content-addressed.
+  std::string attachments_dir = "var/attachments";
+  // Called after a commit that enqueued outbox entries (wakes the outbox worker). May be empty.
+  std::function<void()> on_outbox_enqueued;
 };
 
 // The full route table: webhooks, staff API, operations endpoints.
@@ -31,6 +36,8 @@ std::vector<route> make_routes(app& a);
 
 // Route groups, one per translation unit.
 std::vector<route> wechat_routes(app& a);
+std::vector<route> sms_routes(app& a);
+std::vector<route> email_routes(app& a);
 std::vector<route> staff_api_routes(app& a);
 std::vector<route> operations_routes(app& a);
 

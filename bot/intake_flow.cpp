@@ -1,5 +1,6 @@
 #include "bot/intake_flow.hpp"
 
+#include "channels/email_compose.hpp"
 #include "dialogs/intake.hpp"
 
 #include <rapidjson/stringbuffer.h>
@@ -76,10 +77,21 @@ store::ticket_record make_ticket(const app& a, const dialogs::ticket_draft& d, c
   return t;
 }
 
+// The domain of our From address, for Message-IDs we mint.
+std::string mail_domain(const app& a) {
+  if (!a.cfg.email) return "localhost";
+  const auto& from = a.cfg.email->from;
+  auto at = from.rfind('@');
+  if (at == std::string::npos) return "localhost";
+  auto domain = from.substr(at + 1);
+  while (!domain.empty() && (domain.back() == '>' || domain.back() == ' ')) domain.pop_back();
+  return domain.empty() ? "localhost" : domain;
+}
+
 }  // namespace
 
 inbound_outcome handle_inbound(store::transaction& tx, const app& a, const channels::inbound_message& message,
-                               const reply_encoder& encode) {
+                               const reply_delivery& delivery) {
   const auto now = a.clock.now();
   inbound_outcome out;
 
@@ -153,7 +165,32 @@ inbound_outcome handle_inbound(store::transaction& tx, const app& a, const chann
   saved.updated_at = now;
   tx.save_conversation(saved);
 
-  out.reply_body = encode(out.replies);
+  if (delivery.passive) {
+    out.reply_body = delivery.passive(out.replies);
+  } else {
+    // E-mail: one mail per step (all replies in it); other channels: one message per reply.
+    std::vector<std::string> texts = out.replies;
+    if (delivery.outbox.channel == "email" && texts.size() > 1) {
+      std::string joined;
+      for (const auto& t : texts) joined += (joined.empty() ? "" : "\n\n") + t;
+      texts = {joined};
+    }
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      outbound_text m = delivery.outbox;
+      m.text = texts[i];
+      m.ticket = out.ticket;
+      m.language = language;
+      if (m.channel == "email") {
+        if (!out.ticket.empty() && m.subject.find(out.ticket) == std::string::npos)
+          m.subject += " [" + out.ticket + "]";  // contract: the ticket number in the subject
+        m.message_id = channels::make_message_id(mail_domain(a));
+        tx.remember_mail({m.message_id, m.recipient, out.ticket, now});
+      }
+      // Keyed on the inbound message, so a replayed unit can never enqueue a reply twice.
+      enqueue_text(tx, m, "reply:" + message.channel + ":" + message.provider_id + ":" + std::to_string(i), now);
+    }
+    out.reply_body = delivery.answer_body;
+  }
   tx.set_inbound_reply(message.channel, message.provider_id, out.reply_body);
   return out;
 }

@@ -4,6 +4,7 @@
 // the dialog state, the ticket, the transcript and the reply commit together or not at all.
 
 #include "bot/app.hpp"
+#include "bot/outbound.hpp"
 #include "channels/message.hpp"
 #include "store/store.hpp"
 
@@ -23,9 +24,20 @@ struct inbound_outcome {
 // Turns the rendered reply texts into the channel's answer body (e.g. WeChat passive XML).
 using reply_encoder = std::function<std::string(const std::vector<std::string>& texts)>;
 
+// How the replies of a step reach the customer.
+struct reply_delivery {
+  // Set: the replies go back in the webhook answer (WeChat's passive reply).
+  reply_encoder passive;
+  // Otherwise every reply is enqueued in the outbox like `outbox` (channel, recipient,
+  // e-mail subject and threading; text and ticket are filled in), and the webhook is answered
+  // with `answer_body` (e.g. empty TwiML).
+  outbound_text outbox;
+  std::string answer_body;
+};
+
 // Runs on a store thread inside a write unit. Dedupe on (channel, provider_id): a retry gets
 // the stored body and changes nothing. Throws store::store_error (the unit is rolled back).
 inbound_outcome handle_inbound(store::transaction& tx, const app& a, const channels::inbound_message& message,
-                               const reply_encoder& encode);
+                               const reply_delivery& delivery);
 
 }  // namespace bot

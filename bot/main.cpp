@@ -3,16 +3,21 @@
 //   servicebot --config FILE migrate   create / upgrade the schema, then exit
 //   servicebot --version
 #include "bot/app.hpp"
+#include "bot/http_client.hpp"
 #include "bot/http_server.hpp"
+#include "bot/outbox_worker.hpp"
+#include "bot/senders.hpp"
 #include "bot/store_executor.hpp"
 #include "store/sqlite/sqlite_backend.hpp"
 
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -69,6 +74,21 @@ int run(const bot::config& cfg, bool migrate_only) {
 
   const int threads = std::max(2u, std::thread::hardware_concurrency());
   net::io_context ioc{threads};
+  // Outbound: one HTTP client for the gateways, a small pool for blocking SMTP, the outbox worker.
+  bot::http_client gateway_client{ioc.get_executor()};
+  net::thread_pool outbound_pool{2};
+  std::unique_ptr<bot::twilio_sender> sms_sender;
+  std::unique_ptr<bot::email_sender> mail_sender;
+  std::unique_ptr<bot::wechat_sender> wx_sender;
+  std::map<std::string, bot::channel_sender*> senders;
+  if (cfg.sms) senders["sms"] = (sms_sender = std::make_unique<bot::twilio_sender>(a, gateway_client)).get();
+  if (cfg.email) senders["email"] = (mail_sender = std::make_unique<bot::email_sender>(a, outbound_pool)).get();
+  if (cfg.wechat)
+    senders["wechat"] = (wx_sender = std::make_unique<bot::wechat_sender>(a, gateway_client, sms_sender.get())).get();
+  bot::outbox_worker outbox{ioc, executor, a.clock, senders};
+  a.on_outbox_enqueued = [&outbox] { outbox.wake(); };
+  outbox.start();
+
   bot::router routes{bot::make_routes(a)};
   bot::http_server server{ioc, routes, bot::server_limits{}};
   auto port = server.listen(cfg.listen_address, static_cast<unsigned short>(cfg.listen_port));
@@ -80,13 +100,15 @@ int run(const bot::config& cfg, bool migrate_only) {
   signals.async_wait([&](boost::system::error_code ec, int signo) {
     if (ec) return;
     spdlog::info("event=shutdown signal={} action=drain", signo);
-    server.drain(std::chrono::seconds(10), [&ioc] { ioc.stop(); });
+    // Stop taking requests, finish in-flight ones, then let the outbox finish its sends.
+    server.drain(std::chrono::seconds(10), [&ioc, &outbox] { outbox.stop([&ioc] { ioc.stop(); }); });
   });
 
   std::vector<std::thread> pool;
   for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : pool) t.join();
+  outbound_pool.join();
   spdlog::info("event=stopped");
   return 0;
 }

@@ -17,7 +17,7 @@ std::vector<route> operations_routes(app& a) {
 
 std::vector<route> make_routes(app& a) {
   std::vector<route> all;
-  for (auto group : {operations_routes(a), wechat_routes(a), staff_api_routes(a)})
+  for (auto group : {operations_routes(a), wechat_routes(a), sms_routes(a), email_routes(a), staff_api_routes(a)})
     for (auto& r : group) all.push_back(std::move(r));
   return all;
 }

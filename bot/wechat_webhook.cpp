@@ -95,7 +95,8 @@ net::awaitable<http_response> receive(const app& a, http_request req) {
 
   // The passive reply is built inside the store unit so that a retry replays the same bytes.
   std::string nonce_value = *nonce;
-  reply_encoder encode = [&a, safe_mode, nonce_value, to = message.from, from = message.to](
+  reply_delivery delivery;
+  delivery.passive = [&a, safe_mode, nonce_value, to = message.from, from = message.to](
                              const std::vector<std::string>& texts) -> std::string {
     if (texts.empty()) return "success";  // the legal "no reply" (§1.6)
     const auto now = a.clock.now();
@@ -108,8 +109,8 @@ net::awaitable<http_response> receive(const app& a, http_request req) {
     return wx::encrypted_reply_xml(encrypted, sig, now, nonce_value);
   };
 
-  std::function<inbound_outcome(store::transaction&)> unit = [&a, message, encode](store::transaction& tx) {
-    return handle_inbound(tx, a, message, encode);
+  std::function<inbound_outcome(store::transaction&)> unit = [&a, message, delivery](store::transaction& tx) {
+    return handle_inbound(tx, a, message, delivery);
   };
   auto outcome = co_await a.store->write<inbound_outcome>(std::move(unit));
   spdlog::info("request id={} event=inbound channel=wechat kind={} duplicate={}{}{}", req.request_id, message.kind,

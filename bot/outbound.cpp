@@ -1,0 +1,87 @@
+#include "bot/outbound.hpp"
+
+#include "channels/sms_segments.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace bot {
+namespace {
+
+std::string payload_json(const outbound_text& m, const std::string& text) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buffer};
+  auto put = [&](const char* key, const std::string& value) {
+    w.Key(key);
+    w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  };
+  w.StartObject();
+  put("text", text);
+  put("hint", m.hint);
+  put("language", m.language);
+  if (!m.subject.empty()) put("subject", m.subject);
+  if (!m.message_id.empty()) put("message_id", m.message_id);
+  if (!m.in_reply_to.empty()) put("in_reply_to", m.in_reply_to);
+  if (!m.references.empty()) {
+    w.Key("references");
+    w.StartArray();
+    for (const auto& r : m.references) w.String(r.data(), static_cast<rapidjson::SizeType>(r.size()));
+    w.EndArray();
+  }
+  if (!m.phone.empty()) put("phone", m.phone);
+  w.EndObject();
+  return buffer.GetString();
+}
+
+std::string member(const rapidjson::Document& d, const char* key) {
+  auto it = d.FindMember(key);
+  return it != d.MemberEnd() && it->value.IsString() ? std::string{it->value.GetString(), it->value.GetStringLength()}
+                                                      : std::string{};
+}
+
+}  // namespace
+
+std::vector<std::int64_t> enqueue_text(store::transaction& tx, const outbound_text& m, const std::string& key_base,
+                                       std::int64_t now) {
+  std::vector<std::string> bodies;
+  if (m.channel == "sms") bodies = channels::split_sms(m.text);
+  else bodies.push_back(m.text);
+  std::vector<std::int64_t> ids;
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    store::outbox_entry e;
+    e.idempotency_key = key_base + ":" + std::to_string(i);
+    e.channel = m.channel;
+    e.recipient = m.recipient;
+    e.payload_json = payload_json(m, bodies[i]);
+    e.ticket = m.ticket;
+    e.state = "pending";
+    e.next_attempt_at = now;
+    e.created_at = now;
+    ids.push_back(tx.enqueue(e));
+  }
+  return ids;
+}
+
+std::optional<outbound_text> parse_payload(const store::outbox_entry& e) {
+  rapidjson::Document d;
+  d.Parse(e.payload_json.c_str(), e.payload_json.size());
+  if (d.HasParseError() || !d.IsObject()) return std::nullopt;
+  outbound_text m;
+  m.channel = e.channel;
+  m.recipient = e.recipient;
+  m.ticket = e.ticket;
+  m.text = member(d, "text");
+  m.hint = member(d, "hint");
+  m.language = member(d, "language");
+  m.subject = member(d, "subject");
+  m.message_id = member(d, "message_id");
+  m.in_reply_to = member(d, "in_reply_to");
+  m.phone = member(d, "phone");
+  if (auto it = d.FindMember("references"); it != d.MemberEnd() && it->value.IsArray())
+    for (const auto& r : it->value.GetArray())
+      if (r.IsString()) m.references.emplace_back(r.GetString(), r.GetStringLength());
+  return m;
+}
+
+}  // namespace bot

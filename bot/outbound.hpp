@@ -1,0 +1,40 @@
+#pragma once
+// Outbound messages as outbox entries: every message the bot sends, on any channel, is
+// enqueued here inside the transaction of the change that caused it, and leaves through the
+// outbox worker. The payload is channel-neutral JSON; senders read it back with parse_payload.
+
+#include "store/store.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bot {
+
+struct outbound_text {
+  std::string channel;    // wechat | sms | email
+  std::string recipient;  // OpenID / E.164 / e-mail address
+  std::string text;
+  std::string ticket;     // may be empty
+  std::string hint = "reply";  // reply | progress | survey | staff: the WeChat planner's template choice
+  std::string language;
+  // E-mail only.
+  std::string subject;
+  std::string message_id;               // our Message-ID for this mail, without <> (made at enqueue)
+  std::string in_reply_to;              // Message-ID we answer, without <>
+  std::vector<std::string> references;  // without <>
+  std::string phone;                    // customer's phone, the WeChat planner's SMS fallback
+};
+
+// Enqueues `m`. SMS texts are cut on segment boundaries (channels::split_sms), one entry per
+// body, keys key_base + ":" + index, so a retry never resends a part already delivered.
+// Returns the ids. Runs on a store thread inside a unit; throws store::store_error.
+std::vector<std::int64_t> enqueue_text(store::transaction& tx, const outbound_text& m, const std::string& key_base,
+                                       std::int64_t now);
+
+// The payload JSON of an entry back as a message (channel, recipient, ticket from the entry).
+// nullopt when the payload is not ours.
+std::optional<outbound_text> parse_payload(const store::outbox_entry& e);
+
+}  // namespace bot

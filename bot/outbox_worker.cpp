@@ -1,0 +1,144 @@
+#include "bot/outbox_worker.hpp"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <random>
+
+namespace bot {
+namespace {
+
+// Jitter in [0.5, 1.5) spreads retries of many entries that failed together (gateway outage).
+double jitter() {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>{0.5, 1.5}(rng);
+}
+
+}  // namespace
+
+outbox_worker::outbox_worker(net::io_context& ioc, store_executor& store, const clock& clk,
+                             std::map<std::string, channel_sender*> senders, outbox_options options)
+    : ioc_(ioc),
+      strand_(net::make_strand(ioc)),
+      store_(store),
+      clock_(clk),
+      senders_(std::move(senders)),
+      options_(options),
+      wakeup_(strand_) {}
+
+std::chrono::seconds outbox_worker::backoff(const outbox_options& options, int attempts) {
+  auto delay = options.base_backoff;
+  for (int i = 1; i < attempts && delay < options.max_backoff; ++i) delay *= 2;
+  return std::min(delay, options.max_backoff);
+}
+
+void outbox_worker::start() {
+  auto run = [this]() { return loop(); };
+  net::co_spawn(strand_, std::move(run), [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);  // the worker must not die silently
+  });
+}
+
+void outbox_worker::stop(std::function<void()> done) {
+  net::post(strand_, [this, done = std::move(done)]() mutable {
+    on_stopped_ = std::move(done);
+    stopping_.store(true);
+    wakeup_.cancel();
+  });
+}
+
+void outbox_worker::wake() {
+  net::post(strand_, [this] { wakeup_.cancel(); });
+}
+
+net::awaitable<void> outbox_worker::loop() {
+  while (!stopping_.load()) {
+    int claimed = 0;
+    try {
+      claimed = co_await run_once();
+    } catch (const std::exception& e) {
+      // The store is down: keep polling; entries stay durable and are sent once it is back.
+      spdlog::warn("event=outbox_pass_failed error=\"{}\"", e.what());
+    }
+    if (stopping_.load()) break;
+    if (claimed >= options_.batch) continue;  // more may be due right now
+    boost::system::error_code ec;
+    wakeup_.expires_after(options_.poll);
+    co_await wakeup_.async_wait(net::redirect_error(net::use_awaitable, ec));
+  }
+  if (on_stopped_) on_stopped_();
+}
+
+net::awaitable<int> outbox_worker::run_once() {
+  const auto now = clock_.now();
+  const auto lease_until = now + options_.lease.count();
+  const int limit = options_.batch;
+  std::function<std::vector<store::outbox_entry>(store::transaction&)> claim =
+      [now, lease_until, limit](store::transaction& tx) { return tx.claim_outbox(now, lease_until, limit); };
+  auto entries = co_await store_.write<std::vector<store::outbox_entry>>(std::move(claim));
+  if (entries.empty()) co_return 0;
+
+  // Send concurrently; each delivery records its own result. Wait for all before the next pass.
+  // The timer lives on this coroutine's executor; completions post their wake-up there.
+  auto home = co_await net::this_coro::executor;
+  auto pending = std::make_shared<std::atomic<std::size_t>>(entries.size());
+  // Shared: the last completion's posted cancel may run after this frame is gone.
+  auto all_done = std::make_shared<net::steady_timer>(home, net::steady_timer::time_point::max());
+  for (auto& entry : entries) {
+    auto one = [this, e = std::move(entry)]() mutable { return deliver(std::move(e)); };
+    net::co_spawn(ioc_, std::move(one), [pending, home, all_done](std::exception_ptr) {
+      if (pending->fetch_sub(1) == 1) net::post(home, [all_done] { all_done->cancel(); });
+    });
+  }
+  boost::system::error_code ec;
+  while (pending->load() > 0) co_await all_done->async_wait(net::redirect_error(net::use_awaitable, ec));
+  co_return static_cast<int>(entries.size());
+}
+
+net::awaitable<void> outbox_worker::deliver(store::outbox_entry entry) {
+  send_result result;
+  auto sender = senders_.find(entry.channel);
+  if (sender == senders_.end()) {
+    result = {send_result::outcome::permanent, "no sender configured for channel " + entry.channel};
+  } else {
+    try {
+      result = co_await sender->second->send(entry);
+    } catch (const std::exception& e) {
+      result = {send_result::outcome::retry, std::string{"sender failed: "} + e.what()};
+    }
+  }
+
+  const auto now = clock_.now();
+  const auto id = entry.id;
+  std::function<bool(store::transaction&)> record;
+  if (result.result == send_result::outcome::sent) {
+    // A planner fallback (template message, SMS) is shown in the ticket's history.
+    std::string plan = result.detail.rfind("plan=", 0) == 0 ? result.detail.substr(5) : std::string{};
+    record = [id, now, plan, ticket = entry.ticket, channel = entry.channel](store::transaction& tx) {
+      tx.mark_outbox_sent(id, now);
+      if (!plan.empty() && !ticket.empty())
+        tx.append_event({ticket, now, "bot", "delivered",
+                         "{\"outbox_id\":" + std::to_string(id) + ",\"channel\":\"" + channel + "\",\"plan\":\"" +
+                             plan + "\"}"});
+      return true;
+    };
+  } else {
+    const bool dead = result.result == send_result::outcome::permanent || entry.attempts >= options_.max_attempts;
+    const auto delay = static_cast<std::int64_t>(static_cast<double>(backoff(options_, entry.attempts).count()) * jitter());
+    record = [id, detail = result.detail, next = now + std::max<std::int64_t>(1, delay), dead](store::transaction& tx) {
+      tx.mark_outbox_failed(id, detail, next, dead);
+      return true;
+    };
+    spdlog::warn("event=outbound_failed outbox_id={} channel={} attempt={} dead={} error=\"{}\"", id, entry.channel,
+                 entry.attempts, dead, result.detail);
+  }
+  // If recording fails (store down), the lease expires and the entry is retried later.
+  co_await store_.write<bool>(std::move(record));
+  if (result.result == send_result::outcome::sent)
+    spdlog::info("event=outbound_sent outbox_id={} channel={} plan={} attempt={}", id, entry.channel, entry.plan,
+                 entry.attempts);
+}
+
+}  // namespace bot

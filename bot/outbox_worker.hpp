@@ -1,0 +1,87 @@
+#pragma once
+// The outbox worker: every outbound message (customer or staff, any channel) was written to
+// the outbox in the same transaction as the change that caused it; this worker claims due
+// entries (with a lease, so one worker gets each), hands each to its channel's sender, and
+// records the result: sent, retry later with exponential backoff and jitter, or dead after
+// `max_attempts` or on a permanent error. A crash between send and record leaves the entry
+// `sending` until its lease expires, then it is sent again: at most one duplicate, never a loss.
+
+#include "bot/clock.hpp"
+#include "bot/net.hpp"
+#include "bot/store_executor.hpp"
+#include "store/store.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace bot {
+
+struct send_result {
+  enum class outcome { sent, retry, permanent };
+  outcome result = outcome::retry;
+  std::string detail;  // error text for the entry's last_error (no secrets, no message bodies)
+};
+
+// Sends one entry on one channel. Implementations never throw for gateway failures (they
+// return retry/permanent); an exception counts as retry.
+class channel_sender {
+ public:
+  virtual ~channel_sender() = default;
+  virtual net::awaitable<send_result> send(store::outbox_entry entry) = 0;
+};
+
+struct outbox_options {
+  int max_attempts = 8;
+  std::chrono::seconds base_backoff{10};
+  std::chrono::seconds max_backoff{1800};
+  std::chrono::seconds lease{120};          // longer than the slowest send's deadline
+  int batch = 32;
+  std::chrono::milliseconds poll{250};      // how often due entries are looked for when idle
+};
+
+class outbox_worker {
+ public:
+  // Senders by channel name ("wechat", "sms", "email"); they must outlive the worker.
+  outbox_worker(net::io_context& ioc, store_executor& store, const clock& clk,
+                std::map<std::string, channel_sender*> senders, outbox_options options = {});
+
+  // Starts the polling loop on the io_context.
+  void start();
+  // Stops polling; entries being sent finish (called from any thread). `done` runs when the
+  // loop has exited.
+  void stop(std::function<void()> done);
+  // Asks for an immediate pass (after a commit that enqueued entries). Any thread.
+  void wake();
+
+  // One pass: claims up to `batch` due entries, sends them concurrently, records results.
+  // Returns how many entries were claimed. Used by the loop and by the test clock.
+  net::awaitable<int> run_once();
+
+  // Delay before attempt `attempts + 1` (attempts >= 1), without jitter: base * 2^(attempts-1),
+  // capped at max_backoff.
+  static std::chrono::seconds backoff(const outbox_options& options, int attempts);
+
+ private:
+  net::awaitable<void> loop();
+  net::awaitable<void> deliver(store::outbox_entry entry);
+
+  net::io_context& ioc_;
+  // The loop, its timer and the stop/wake requests all run on this strand (timers are not
+  // safe to touch from two threads at once).
+  net::strand<net::io_context::executor_type> strand_;
+  store_executor& store_;
+  const clock& clock_;
+  std::map<std::string, channel_sender*> senders_;
+  outbox_options options_;
+  net::steady_timer wakeup_;
+  std::atomic<bool> stopping_{false};
+  std::function<void()> on_stopped_;
+};
+
+}  // namespace bot
