@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/install-deps.sh
+# Private MariaDB for the store suite on the MySQL backend (docs/mysql.md); stopped on exit.
+eval "$(bash .ci/mariadb.sh start)"
+trap 'bash .ci/mariadb.sh stop' EXIT
 
 echo "== build (RelWithDebInfo)"
 bash .ci/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace store {
@@ -142,6 +143,7 @@ struct outbox_entry {
 struct ticket_filter {
   std::string state, assignee, type, priority, channel;
   std::string q;                      // substring of number, serial, phone, name or problem
+  std::optional<std::int64_t> customer_id;  // only this customer's tickets
   std::optional<std::int64_t> from, to;  // created_at range, [from, to)
   std::optional<std::string> cursor;  // opaque, from a previous page
   int limit = 50;
@@ -220,6 +222,10 @@ class transaction {
   virtual ticket_page list_tickets(const ticket_filter& f) = 0;
   virtual void append_event(const ticket_event& e) = 0;
   virtual std::vector<ticket_event> ticket_events(std::string_view ticket) = 0;
+  // Open tickets per assignee, for assignment by load: (staff id, count) for every non-empty
+  // assignee with at least one ticket in assigned | in_progress | locked | reopened | suspended,
+  // ordered by staff id.
+  virtual std::vector<std::pair<std::string, int>> count_open_by_assignee() = 0;
 
   // Outbox. enqueue returns the new id; a duplicate idempotency_key returns the existing id.
   virtual std::int64_t enqueue(const outbox_entry& e) = 0;

@@ -427,6 +427,10 @@ ticket_page sqlite_transaction::list_tickets(const ticket_filter& f) {
   equals("type", f.type);
   equals("priority", f.priority);
   equals("channel", f.channel);
+  if (f.customer_id) {
+    sql += " AND customer_id = ?";
+    params.emplace_back(*f.customer_id);
+  }
   if (!f.q.empty()) {
     const std::string pattern = like_pattern(f.q);
     sql +=
@@ -491,6 +495,15 @@ std::vector<ticket_event> sqlite_transaction::ticket_events(std::string_view tic
     e.detail_json = st.text(4);
     out.push_back(std::move(e));
   }
+  return out;
+}
+
+std::vector<std::pair<std::string, int>> sqlite_transaction::count_open_by_assignee() {
+  auto st = db_.prepare(
+      "SELECT assignee, COUNT(*) FROM tickets WHERE assignee <> '' AND state IN "
+      "('assigned', 'in_progress', 'locked', 'reopened', 'suspended') GROUP BY assignee ORDER BY assignee");
+  std::vector<std::pair<std::string, int>> out;
+  while (st.next()) out.emplace_back(st.text(0), static_cast<int>(st.int64(1)));
   return out;
 }
 

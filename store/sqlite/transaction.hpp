@@ -37,6 +37,7 @@ class sqlite_transaction final : public transaction {
   ticket_page list_tickets(const ticket_filter& f) override;
   void append_event(const ticket_event& e) override;
   std::vector<ticket_event> ticket_events(std::string_view ticket) override;
+  std::vector<std::pair<std::string, int>> count_open_by_assignee() override;
 
   std::int64_t enqueue(const outbox_entry& e) override;
   std::vector<outbox_entry> list_outbox(std::string_view state, int limit) override;

@@ -2,11 +2,14 @@
 // The backends the store tests run on (SOCI's pattern: the cases are written once against
 // store.hpp and every case runs on every backend in backend_names()).
 //
-//   SQLite: always, on a fresh file in a temporary directory per test run.
-//   MySQL:  when the environment variable SB_TEST_MYSQL is set (a connection string for a
-//           scratch database). The MySQL backend fills in make_mysql_test_database() and defines
-//           SB_STORE_HAVE_MYSQL for this target; until then a set SB_TEST_MYSQL fails every test
-//           loudly instead of quietly testing SQLite alone.
+//   SQLite: always, on a fresh file in a temporary directory per test case.
+//   MySQL:  when the environment variable SB_TEST_MYSQL is set, on a fresh database per test
+//           case, created on that server and dropped afterwards. The value is
+//             host=127.0.0.1;port=3307;user=sb;password=sb;database=sbtest
+//           (keys in any order; host defaults to 127.0.0.1, port to 3306; a host starting with
+//           '/' is a Unix socket). Each case's database is named <database>_<pid>_<n>, so the
+//           user needs every privilege on `<database>%`.* (.ci/mariadb.sh grants that). A set but
+//           malformed or unreachable SB_TEST_MYSQL fails every case that asks for it, loudly.
 //
 // A case starts with
 //   auto db = store_tests::open_test_database(GENERATE(from_range(store_tests::backend_names())));
@@ -48,6 +51,9 @@ class test_database {
   // A backend on this database as a newer binary would build it: it knows one more migration
   // step than latest_schema_version().
   virtual std::unique_ptr<store::backend> open_newer_binary() = 0;
+  // A backend on this database as an older binary would build it: it knows the migration steps
+  // up to `version` only (for upgrade tests).
+  virtual std::unique_ptr<store::backend> open_older_binary(int version) = 0;
   // The schema version this binary's migrate() brings a database to.
   virtual int latest_schema_version() const = 0;
 };
@@ -59,11 +65,10 @@ std::vector<std::string> backend_names();
 // the backend was asked for but is not built in, so the test that asked fails.
 std::unique_ptr<test_database> open_test_database(const std::string& name);
 
-#ifdef SB_STORE_HAVE_MYSQL
-// Defined next to the MySQL backend's tests: a scratch database reached through `connection`
-// (the value of SB_TEST_MYSQL), emptied before use.
+// Defined next to the MySQL backend's tests (mysql_backend.cpp): a fresh database on the server
+// that `connection` (the value of SB_TEST_MYSQL) names. Throws std::runtime_error when the value
+// is malformed, store_error when the server cannot be reached.
 std::unique_ptr<test_database> make_mysql_test_database(std::string_view connection);
-#endif
 
 // The usual starting point of a case: a backend with a migrated writer connection.
 struct migrated_store {
