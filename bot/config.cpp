@@ -716,7 +716,7 @@ config load_config(const std::string& path) {
   const origin from{path, true};
   const node root = top_level(from, doc);
   root.allow_keys({"listen", "public_base_url", "default_language", "timezone", "store", "channels", "catalog_file",
-                   "staff_file", "rules_file", "agreements_file", "test_clock", "log_level"});
+                   "staff_file", "rules_file", "agreements_file", "test_clock", "log_level", "outbox"});
 
   config cfg;
   if (auto v = root.find("listen")) read_listen(*v, cfg);
@@ -738,6 +738,15 @@ config load_config(const std::string& path) {
   if (auto v = root.find("agreements_file")) cfg.agreements_file = v->text();
   if (auto v = root.find("test_clock")) cfg.test_clock = v->boolean();
   if (auto v = root.find("log_level")) cfg.log_level = v->one_of({"trace", "debug", "info", "warn", "error"});
+  if (auto v = root.find("outbox")) {
+    v->allow_keys({"max_attempts", "base_backoff_seconds", "max_backoff_seconds", "lease_seconds"});
+    if (auto x = v->find("max_attempts")) cfg.outbox.max_attempts = x->integer(1, 100);
+    if (auto x = v->find("base_backoff_seconds")) cfg.outbox.base_backoff_seconds = x->integer(1, 86400);
+    if (auto x = v->find("max_backoff_seconds")) cfg.outbox.max_backoff_seconds = x->integer(1, 7 * 86400);
+    if (auto x = v->find("lease_seconds")) cfg.outbox.lease_seconds = x->integer(5, 86400);
+    if (cfg.outbox.max_backoff_seconds < cfg.outbox.base_backoff_seconds)
+      v->fail_member("max_backoff_seconds", "must not be below base_backoff_seconds");
+  }
   return cfg;
 }
 

@@ -49,6 +49,14 @@ struct email_config {
   std::string starttls = "auto";  // auto | required | off
 };
 
+// Beyond the contract: outbox retry policy (docs/config.md).
+struct outbox_config {
+  int max_attempts = 8;
+  int base_backoff_seconds = 10;   // attempt n waits base * 2^(n-1), jittered, capped below
+  int max_backoff_seconds = 1800;
+  int lease_seconds = 120;         // a claimed entry is re-sent after this if its worker died
+};
+
 struct config {
   std::string listen_address = "127.0.0.1";
   int listen_port = 8080;                  // 0: any free port (the bound port is logged)
@@ -65,6 +73,7 @@ struct config {
   std::string agreements_file;             // optional
   bool test_clock = false;
   std::string log_level = "info";          // beyond the contract: trace|debug|info|warn|error
+  outbox_config outbox;                    // beyond the contract
 };
 
 struct staff_member {

@@ -8,6 +8,8 @@
 #include "bot/outbox_worker.hpp"
 #include "bot/senders.hpp"
 #include "bot/store_executor.hpp"
+#include "bot/timer_worker.hpp"
+#include "store/mysql/mysql_backend.hpp"
 #include "store/sqlite/sqlite_backend.hpp"
 
 #include <boost/asio/signal_set.hpp>
@@ -35,7 +37,13 @@ int usage() {
 
 std::unique_ptr<store::backend> make_backend(const bot::config& cfg) {
   if (cfg.store.driver == "sqlite") return store::sqlite::make_backend(cfg.store.path);
-  throw bot::config_error("store.driver: \"" + cfg.store.driver + "\" is not available in this build yet");
+  store::mysql::options o;
+  o.host = cfg.store.host;
+  o.port = cfg.store.port;
+  o.user = cfg.store.user;
+  o.password = cfg.store.password;
+  o.database = cfg.store.database;
+  return store::mysql::make_backend(o);
 }
 
 void setup_logging(const std::string& level) {
@@ -60,6 +68,12 @@ int run(const bot::config& cfg, bool migrate_only) {
     backend = make_backend(cfg);
     auto conn = backend->open(true);
     conn->migrate();  // migrations also run at start-up when needed (contract)
+    if (cfg.test_clock) {
+      // The test clock's offset survives a restart (tests restart mid-scenario).
+      conn->read([&a](store::transaction& tx) {
+        if (auto minutes = tx.get_setting("test_clock.offset_minutes", 0)) a.clock.advance_minutes(std::stoll(*minutes));
+      });
+    }
     spdlog::info("event=store_ready driver={} schema_version={}", backend->name(), conn->schema_version());
   } catch (const store::store_error& e) {
     std::cerr << "servicebot: store unavailable: " << e.what() << '\n';
@@ -68,7 +82,11 @@ int run(const bot::config& cfg, bool migrate_only) {
   if (migrate_only) return 0;
 
   bot::store_executor_options store_options;
-  if (backend->name() == "mysql") store_options.writers = cfg.store.pool_size;
+  if (backend->name() == "mysql") {
+    store_options.writers = cfg.store.pool_size;
+    store_options.thread_init = [] { store::mysql::thread_init(); };
+    store_options.thread_end = [] { store::mysql::thread_end(); };
+  }
   bot::store_executor executor{*backend, store_options};
   a.store = &executor;
 
@@ -85,9 +103,19 @@ int run(const bot::config& cfg, bool migrate_only) {
   if (cfg.email) senders["email"] = (mail_sender = std::make_unique<bot::email_sender>(a, outbound_pool)).get();
   if (cfg.wechat)
     senders["wechat"] = (wx_sender = std::make_unique<bot::wechat_sender>(a, gateway_client, sms_sender.get())).get();
-  bot::outbox_worker outbox{ioc, executor, a.clock, senders};
+  bot::outbox_options outbox_options;
+  outbox_options.max_attempts = cfg.outbox.max_attempts;
+  outbox_options.base_backoff = std::chrono::seconds(cfg.outbox.base_backoff_seconds);
+  outbox_options.max_backoff = std::chrono::seconds(cfg.outbox.max_backoff_seconds);
+  outbox_options.lease = std::chrono::seconds(cfg.outbox.lease_seconds);
+  bot::outbox_worker outbox{ioc, executor, a.clock, senders, outbox_options};
   a.on_outbox_enqueued = [&outbox] { outbox.wake(); };
   outbox.start();
+  // Durable timers: SLA deadlines, survey reminders (bot/workflow.hpp).
+  bot::timer_worker timers{ioc, a};
+  timers.start();
+  a.run_timers_once = [&timers] { return timers.run_once(); };
+  a.run_outbox_once = [&outbox] { return outbox.run_once(); };
 
   bot::router routes{bot::make_routes(a)};
   bot::http_server server{ioc, routes, bot::server_limits{}};
@@ -101,7 +129,9 @@ int run(const bot::config& cfg, bool migrate_only) {
     if (ec) return;
     spdlog::info("event=shutdown signal={} action=drain", signo);
     // Stop taking requests, finish in-flight ones, then let the outbox finish its sends.
-    server.drain(std::chrono::seconds(10), [&ioc, &outbox] { outbox.stop([&ioc] { ioc.stop(); }); });
+    server.drain(std::chrono::seconds(10), [&ioc, &outbox, &timers] {
+      timers.stop([&ioc, &outbox] { outbox.stop([&ioc] { ioc.stop(); }); });
+    });
   });
 
   std::vector<std::thread> pool;

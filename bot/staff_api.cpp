@@ -1,54 +1,19 @@
 // Staff API, read side (contract: Staff API): bearer tokens, roles, tickets, conversations.
 #include "bot/app.hpp"
+#include "bot/staff_auth.hpp"
 #include "bot/ticket_json.hpp"
 #include "dialogs/intake.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace bot {
 namespace {
-
-std::string sha256_hex(std::string_view text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out.push_back(hex[b >> 4]);
-    out.push_back(hex[b & 15]);
-  }
-  return out;
-}
-
-// The staff member whose token hash matches, compared in constant time (every entry is
-// compared, so timing does not reveal which one matched).
-const staff_member* authenticate(const app& a, const http_request& req) {
-  auto header = req.header("authorization");
-  constexpr std::string_view scheme = "Bearer ";
-  if (header.size() <= scheme.size() || header.substr(0, scheme.size()) != scheme) return nullptr;
-  auto digest = sha256_hex(header.substr(scheme.size()));
-  const staff_member* found = nullptr;
-  for (const auto& s : a.staff) {
-    if (s.api_token_sha256.size() != digest.size()) continue;
-    if (CRYPTO_memcmp(s.api_token_sha256.data(), digest.data(), digest.size()) == 0) found = &s;
-  }
-  return found;
-}
-
-bool sees_full_phone(const staff_member& who) { return who.role == "engineer" || who.role == "supervisor"; }
-
-http_response unauthenticated() {
-  auto r = json_error(401, "unauthenticated", "a valid bearer token is required");
-  r.headers.emplace_back("WWW-Authenticate", "Bearer");
-  return r;
-}
 
 // Parses a from/to bound: an ISO-8601 time or a date (a date in `to` means the end of that day).
 bool parse_bound(const app& a, const std::string& text, bool end_of_day, std::int64_t& out) {
@@ -204,6 +169,66 @@ net::awaitable<http_response> get_conversation(const app& a, http_request req) {
   co_return json_ok(buffer.GetString());
 }
 
+// GET /api/v1/outbox?state=&limit= (admin): the outbound queue, without message bodies.
+net::awaitable<http_response> list_outbox(const app& a, http_request req) {
+  const auto* who = authenticate(a, req);
+  if (!who) co_return unauthenticated();
+  if (who->role != "admin") co_return json_error(403, "forbidden", "admins only");
+  std::string state = req.query_param("state").value_or("");
+  static const std::vector<std::string> states{"", "pending", "sending", "sent", "dead", "cancelled"};
+  if (std::find(states.begin(), states.end(), state) == states.end())
+    co_return json_error(400, "invalid_parameter", "state must be pending, sending, sent, dead or cancelled");
+  int limit = 100;
+  if (auto l = req.query_param("limit")) {
+    auto [p, ec] = std::from_chars(l->data(), l->data() + l->size(), limit);
+    if (ec != std::errc{} || p != l->data() + l->size() || limit < 1 || limit > 1000)
+      co_return json_error(400, "invalid_parameter", "limit must be an integer from 1 to 1000");
+  }
+  std::function<std::vector<store::outbox_entry>(store::transaction&)> query = [state, limit](store::transaction& tx) {
+    return tx.list_outbox(state, limit);
+  };
+  auto entries = co_await a.store->read<std::vector<store::outbox_entry>>(std::move(query));
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buffer};
+  auto put = [&](const char* key, const std::string& v) {
+    w.Key(key);
+    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  };
+  auto put_time = [&](const char* key, std::int64_t t) {
+    w.Key(key);
+    if (t > 0) {
+      auto s = a.clock.iso8601(t);
+      w.String(s.c_str());
+    } else {
+      w.Null();
+    }
+  };
+  w.StartObject();
+  w.Key("entries");
+  w.StartArray();
+  for (const auto& e : entries) {
+    w.StartObject();
+    w.Key("id");
+    w.Int64(e.id);
+    put("idempotency_key", e.idempotency_key);
+    put("channel", e.channel);
+    put("recipient", e.channel == "sms" ? mask_phone(e.recipient) : e.recipient);
+    put("ticket", e.ticket);
+    put("plan", e.plan);
+    put("state", e.state);
+    w.Key("attempts");
+    w.Int(e.attempts);
+    put_time("next_attempt_at", e.next_attempt_at);
+    put("last_error", e.last_error);
+    put_time("created_at", e.created_at);
+    put_time("sent_at", e.sent_at);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  co_return json_ok(buffer.GetString());
+}
+
 }  // namespace
 
 std::vector<route> staff_api_routes(app& a) {
@@ -211,6 +236,7 @@ std::vector<route> staff_api_routes(app& a) {
       {"GET", "/api/v1/tickets", [&a](http_request r) { return list_tickets(a, std::move(r)); }},
       {"GET", "/api/v1/tickets/{number}", [&a](http_request r) { return get_ticket(a, std::move(r)); }},
       {"GET", "/api/v1/conversations", [&a](http_request r) { return get_conversation(a, std::move(r)); }},
+      {"GET", "/api/v1/outbox", [&a](http_request r) { return list_outbox(a, std::move(r)); }},
   };
 }
 

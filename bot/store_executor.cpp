@@ -2,16 +2,55 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 namespace bot {
 
 store_executor::store_executor(store::backend& backend, store_executor_options options)
     : backend_(backend), options_(options) {
-  // Open every connection up front, so an unreachable database fails the start, not a request.
-  std::vector<std::unique_ptr<store::connection>> writers, readers;
-  for (int i = 0; i < options_.writers; ++i) writers.push_back(backend_.open(true));
-  for (int i = 0; i < options_.readers; ++i) readers.push_back(backend_.open(false));
-  for (auto& c : writers) threads_.emplace_back([this, c = std::move(c)]() mutable { writer_loop(std::move(c)); });
-  for (auto& c : readers) threads_.emplace_back([this, c = std::move(c)]() mutable { reader_loop(std::move(c)); });
+  // Each thread opens its own connection (a connection belongs to the thread that uses it);
+  // the constructor waits until all are open, so an unreachable database fails the start.
+  const int total = options_.writers + options_.readers;
+  std::mutex m;
+  std::condition_variable opened;
+  int ready = 0;
+  std::exception_ptr failure;
+  for (int i = 0; i < total; ++i) {
+    const bool writer = i < options_.writers;
+    threads_.emplace_back([this, writer, &m, &opened, &ready, &failure] {
+      if (options_.thread_init) options_.thread_init();
+      std::unique_ptr<store::connection> conn;
+      try {
+        conn = backend_.open(writer);
+      } catch (...) {
+        std::lock_guard lock{m};
+        if (!failure) failure = std::current_exception();
+      }
+      {
+        std::lock_guard lock{m};
+        ++ready;
+      }
+      opened.notify_all();
+      if (conn) {
+        if (writer) writer_loop(std::move(conn));
+        else reader_loop(std::move(conn));
+      }
+      if (options_.thread_end) options_.thread_end();
+    });
+  }
+  std::unique_lock lock{m};
+  opened.wait(lock, [&] { return ready == total; });
+  if (failure) {
+    lock.unlock();
+    {
+      std::scoped_lock stop{writes_.mutex, reads_.mutex};
+      stopping_ = true;
+    }
+    writes_.ready.notify_all();
+    reads_.ready.notify_all();
+    for (auto& t : threads_) t.join();
+    std::rethrow_exception(failure);
+  }
 }
 
 store_executor::~store_executor() {
@@ -87,8 +126,18 @@ void store_executor::writer_loop(std::unique_ptr<store::connection> conn) {
     for (auto& j : batch) units.push_back(std::move(std::get<store::unit_of_work>(j.fn)));
     std::vector<std::exception_ptr> results;
     try {
-      if (!conn) conn = backend_.open(true);
-      results = conn->write_batch(units);
+      for (int attempt = 0;; ++attempt) {
+        try {
+          if (!conn) conn = backend_.open(true);
+          results = conn->write_batch(units);
+          break;
+        } catch (const store::store_error& e) {
+          // A deadlock or certification failure rolled the whole batch back; nothing of it was
+          // kept, so running the same units again is safe.
+          if (e.code() != store::errc::conflict || attempt >= options_.conflict_retries) throw;
+          std::this_thread::sleep_for(std::chrono::milliseconds(5 << attempt));
+        }
+      }
     } catch (const store::store_error& e) {
       spdlog::error("event=store_batch_failed units={} code={} error=\"{}\"", batch.size(), store::to_string(e.code()),
                     e.what());

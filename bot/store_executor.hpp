@@ -32,6 +32,10 @@ struct store_executor_options {
   int readers = 2;
   std::size_t max_batch = 512;  // units per transaction
   std::size_t max_backlog = 20000;  // queued jobs past this fail fast with store_error(unavailable)
+  int conflict_retries = 3;         // a whole batch lost to a deadlock / certification failure is re-run
+  // Called on each store thread before it opens its connection and after it closes it
+  // (MySQL Connector/C++ needs threadInit/threadEnd per thread). May be empty.
+  std::function<void()> thread_init, thread_end;
 };
 
 class store_executor {
