@@ -86,7 +86,8 @@ class http_client {
   // `body_limit`: the largest response body accepted. `tls`: the TLS context for https; null
   // means a client context trusting the system CA store. Peer and host-name verification are
   // enforced per connection whatever the context says. Throws boost::system::system_error when
-  // the default TLS context cannot be created.
+  // the default TLS context cannot be created. Construct once and share: the default context
+  // loads the system CA store (tens of milliseconds).
   explicit http_client(net::any_io_executor ex, std::size_t body_limit = std::size_t{1} << 20,
                        std::shared_ptr<net::ssl::context> tls = nullptr);
 

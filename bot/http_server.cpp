@@ -1,5 +1,7 @@
 #include "bot/http_server.hpp"
 
+#include "bot/metrics.hpp"
+#include "bot/rate_limit.hpp"
 #include "channels/form.hpp"
 #include "store/store.hpp"
 
@@ -34,8 +36,6 @@ struct connection_state {
   bool busy = false;  // between the first byte of a request and the end of its response
 };
 
-std::string_view status_reason(int status) { return http::obsolete_reason(static_cast<http::status>(status)); }
-
 http_request to_request(const http::request<http::string_body>& in, std::string remote, std::string request_id) {
   http_request out;
   out.method = std::string{in.method_string()};
@@ -58,6 +58,37 @@ http_request to_request(const http::request<http::string_body>& in, std::string 
   return out;
 }
 
+// The client the per-IP limit counts: the peer, or behind our own proxy the last
+// X-Forwarded-For hop (the one that proxy appended; earlier hops are whatever the client sent).
+std::string client_address(const http_request& r, bool trust_forwarded_for) {
+  if (!trust_forwarded_for) return r.remote_address;
+  std::string_view xff = r.header("x-forwarded-for");
+  if (xff.empty()) return r.remote_address;
+  auto comma = xff.rfind(',');
+  auto last = comma == std::string_view::npos ? xff : xff.substr(comma + 1);
+  while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+  while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
+  return last.empty() ? r.remote_address : std::string{last};
+}
+
+// The method as a metrics label: a client may send any token as a method, and every distinct
+// label value is a time series kept forever.
+std::string_view method_label(std::string_view method) {
+  for (std::string_view known : {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH"})
+    if (method == known) return known;
+  return "other";
+}
+
+bool ip_limited_path(std::string_view path) { return path.starts_with("/webhooks/") || path.starts_with("/api/"); }
+
+// Authentication failures on a webhook route count as signature failures of its channel.
+std::string_view webhook_channel(std::string_view route) {
+  if (route.starts_with("/webhooks/wechat")) return "wechat";
+  if (route.starts_with("/webhooks/sms/")) return "sms";
+  if (route.starts_with("/webhooks/email/")) return "email";
+  return {};
+}
+
 http::response<http::string_body> to_beast(const http_response& r, unsigned version, bool keep_alive) {
   http::response<http::string_body> out{static_cast<http::status>(r.status), version};
   out.set(http::field::server, "servicebot");
@@ -73,7 +104,11 @@ http::response<http::string_body> to_beast(const http_response& r, unsigned vers
 
 struct http_server::impl : std::enable_shared_from_this<impl> {
   impl(net::io_context& ioc, const router& routes, server_limits limits)
-      : ioc_(ioc), routes_(routes), limits_(limits), acceptor_(ioc) {
+      : ioc_(ioc),
+        routes_(routes),
+        limits_(limits),
+        acceptor_(ioc),
+        ip_limiter_({limits.ip_per_second, limits.ip_burst, std::chrono::seconds{0}, 100000}) {
     std::random_device rd;
     request_prefix_ = fmt::format("{:06x}", rd() & 0xffffff);
   }
@@ -90,6 +125,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
       }
       if (open_count_.load() >= limits_.max_connections) {
         spdlog::warn("event=connection_refused reason=max_connections");
+        metrics::limited("connection");
         socket.close(ec);
         continue;
       }
@@ -165,6 +201,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
           stream.expires_after(limits_.write_timeout);
           co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, wec));
           spdlog::info("request id=- status={} remote={} error=\"{}\"", status, remote, ec.message());
+          metrics::http_request("-", "-", status,
+                                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         }
         break;
       }
@@ -174,14 +212,29 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
       auto in = to_request(request, remote, request_id);
       std::string path = in.path;
       std::string method = in.method;
-      http_response out = co_await dispatch(std::move(in));
+      http_response out;
+      auto found = routes_.match(in);
+      std::string route = in.route.empty() ? "unmatched" : in.route;
+      if (auto* error = std::get_if<http_response>(&found)) {
+        out = std::move(*error);
+      } else if (ip_limited_path(path) && ip_limiter_.enabled() &&
+                 ip_limiter_.admit(client_address(in, limits_.trust_forwarded_for)) != rate_limiter::verdict::allow) {
+        metrics::limited("ip");
+        out = json_error(429, "rate_limited", "too many requests from this address, retry later");
+        out.headers.emplace_back("Retry-After", "1");
+      } else {
+        out = co_await dispatch(std::get<const handler*>(found), std::move(in));
+      }
+      if ((out.status == 401 || out.status == 403) && !webhook_channel(route).empty())
+        metrics::signature_failure(webhook_channel(route));
       bool keep_alive = request.keep_alive() && !draining_.load();
       auto res = to_beast(out, request.version(), keep_alive);
       stream.expires_after(limits_.write_timeout);
       co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
       auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-      spdlog::info("request id={} method={} path={} status={} ms={:.2f} remote={}", request_id, method, path, out.status,
-                   ms, remote);
+      spdlog::info("request id={} method={} route={} path={} status={} ms={:.2f} remote={}", request_id, method, route,
+                   path, out.status, ms, remote);
+      metrics::http_request(route, method_label(method), out.status, ms / 1000);
       state->busy = false;
       if (!keep_alive) break;
     }
@@ -190,10 +243,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   }
 
   // Runs the route's handler; exceptions become generic 500/503 answers (style.md §8).
-  net::awaitable<http_response> dispatch(http_request request) {
-    auto found = routes_.match(request);
-    if (auto* error = std::get_if<http_response>(&found)) co_return std::move(*error);
-    const handler* h = std::get<const handler*>(found);
+  net::awaitable<http_response> dispatch(const handler* h, http_request request) {
     std::string request_id = request.request_id;
     try {
       co_return co_await (*h)(std::move(request));
@@ -214,6 +264,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     auto id = ++next_connection_id_;
     connections_.emplace(id, std::move(state));
     open_count_.store(connections_.size());
+    metrics::set_open_connections(connections_.size());
     return id;
   }
 
@@ -221,6 +272,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     std::lock_guard lock{mutex_};
     connections_.erase(id);
     open_count_.store(connections_.size());
+    metrics::set_open_connections(connections_.size());
   }
 
   void close_idle_connections() {
@@ -243,6 +295,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   mutable std::mutex mutex_;
   std::uint64_t next_connection_id_ = 0;
   std::unordered_map<std::uint64_t, std::shared_ptr<connection_state>> connections_;
+  rate_limiter ip_limiter_;
 };
 
 http_server::http_server(net::io_context& ioc, const router& routes, server_limits limits)

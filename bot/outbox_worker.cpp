@@ -1,5 +1,8 @@
 #include "bot/outbox_worker.hpp"
 
+#include "bot/metrics.hpp"
+#include "bot/outbound.hpp"
+
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <spdlog/spdlog.h>
@@ -14,6 +17,12 @@ namespace {
 double jitter() {
   thread_local std::mt19937 rng{std::random_device{}()};
   return std::uniform_real_distribution<double>{0.5, 1.5}(rng);
+}
+
+// The request that enqueued the entry (outbound.hpp request_scope), "-" when none.
+std::string request_id_of(const store::outbox_entry& e) {
+  auto m = parse_payload(e);
+  return m && !m->request_id.empty() ? m->request_id : "-";
 }
 
 }  // namespace
@@ -57,7 +66,8 @@ net::awaitable<void> outbox_worker::loop() {
   while (!stopping_.load()) {
     int claimed = 0;
     try {
-      claimed = co_await run_once();
+      const int room = options_.max_in_flight - in_flight_->load();
+      if (room > 0) claimed = co_await claim_and_start(std::min(room, options_.batch));
     } catch (const std::exception& e) {
       // The store is down: keep polling; entries stay durable and are sent once it is back.
       spdlog::warn("event=outbox_pass_failed error=\"{}\"", e.what());
@@ -68,7 +78,27 @@ net::awaitable<void> outbox_worker::loop() {
     wakeup_.expires_after(options_.poll);
     co_await wakeup_.async_wait(net::redirect_error(net::use_awaitable, ec));
   }
+  // Flush: let the sends under way finish (bounded), so a clean stop leaves nothing leased.
+  boost::system::error_code ec;
+  for (int i = 0; i < 500 && in_flight_->load() > 0; ++i) {
+    wakeup_.expires_after(std::chrono::milliseconds(20));
+    co_await wakeup_.async_wait(net::redirect_error(net::use_awaitable, ec));
+  }
   if (on_stopped_) on_stopped_();
+}
+
+net::awaitable<int> outbox_worker::claim_and_start(int limit) {
+  const auto now = clock_.now();
+  const auto lease_until = now + options_.lease.count();
+  std::function<std::vector<store::outbox_entry>(store::transaction&)> claim =
+      [now, lease_until, limit](store::transaction& tx) { return tx.claim_outbox(now, lease_until, limit); };
+  auto entries = co_await store_.write<std::vector<store::outbox_entry>>(std::move(claim));
+  for (auto& entry : entries) {
+    in_flight_->fetch_add(1);
+    auto one = [this, e = std::move(entry)]() mutable { return deliver(std::move(e)); };
+    net::co_spawn(ioc_, std::move(one), [in_flight = in_flight_](std::exception_ptr) { in_flight->fetch_sub(1); });
+  }
+  co_return static_cast<int>(entries.size());
 }
 
 net::awaitable<int> outbox_worker::run_once() {
@@ -131,14 +161,17 @@ net::awaitable<void> outbox_worker::deliver(store::outbox_entry entry) {
       tx.mark_outbox_failed(id, detail, next, dead);
       return true;
     };
-    spdlog::warn("event=outbound_failed outbox_id={} channel={} attempt={} dead={} error=\"{}\"", id, entry.channel,
-                 entry.attempts, dead, result.detail);
+    spdlog::warn("event=outbound_failed outbox_id={} channel={} attempt={} dead={} request_id={} error=\"{}\"", id,
+                 entry.channel, entry.attempts, dead, request_id_of(entry), result.detail);
+    metrics::outbound_send(entry.channel, dead ? "dead" : "retry");
   }
   // If recording fails (store down), the lease expires and the entry is retried later.
   co_await store_.write<bool>(std::move(record));
-  if (result.result == send_result::outcome::sent)
-    spdlog::info("event=outbound_sent outbox_id={} channel={} plan={} attempt={}", id, entry.channel, entry.plan,
-                 entry.attempts);
+  if (result.result == send_result::outcome::sent) {
+    metrics::outbound_send(entry.channel, "sent");
+    spdlog::info("event=outbound_sent outbox_id={} channel={} plan={} attempt={} request_id={}", id, entry.channel,
+                 entry.plan, entry.attempts, request_id_of(entry));
+  }
 }
 
 }  // namespace bot

@@ -42,6 +42,7 @@ struct outbox_options {
   std::chrono::seconds max_backoff{1800};
   std::chrono::seconds lease{120};          // longer than the slowest send's deadline
   int batch = 32;
+  int max_in_flight = 256;                  // concurrent sends; a hanging gateway holds only its own
   std::chrono::milliseconds poll{250};      // how often due entries are looked for when idle
 };
 
@@ -59,8 +60,8 @@ class outbox_worker {
   // Asks for an immediate pass (after a commit that enqueued entries). Any thread.
   void wake();
 
-  // One pass: claims up to `batch` due entries, sends them concurrently, records results.
-  // Returns how many entries were claimed. Used by the loop and by the test clock.
+  // One pass: claims up to `batch` due entries, sends them concurrently, records results, and
+  // returns (how many were claimed) once all of them are recorded. Used by the test clock.
   net::awaitable<int> run_once();
 
   // Delay before attempt `attempts + 1` (attempts >= 1), without jitter: base * 2^(attempts-1),
@@ -69,6 +70,9 @@ class outbox_worker {
 
  private:
   net::awaitable<void> loop();
+  // Claims up to `limit` due entries and starts sending them without waiting (the loop's pass:
+  // one slow gateway must not hold back the others). Returns how many were claimed.
+  net::awaitable<int> claim_and_start(int limit);
   net::awaitable<void> deliver(store::outbox_entry entry);
 
   net::io_context& ioc_;
@@ -81,6 +85,7 @@ class outbox_worker {
   outbox_options options_;
   net::steady_timer wakeup_;
   std::atomic<bool> stopping_{false};
+  std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
   std::function<void()> on_stopped_;
 };
 

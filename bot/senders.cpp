@@ -115,7 +115,8 @@ net::awaitable<send_result> email_sender::send(store::outbox_entry entry) {
                    text = std::get<std::string>(composed)]() -> net::awaitable<smtp_result> {
     co_return send_mail(settings, from, {to}, text);
   };
-  auto result = co_await net::co_spawn(pool_, std::move(blocking), net::use_awaitable);
+  auto operation = net::co_spawn(pool_, std::move(blocking), net::use_awaitable);  // named: GCC 12 (style §10)
+  auto result = co_await std::move(operation);
   if (result.ok) co_return send_result{outcome::sent, {}};
   co_return send_result{result.permanent ? outcome::permanent : outcome::retry, "smtp: " + result.error};
 }

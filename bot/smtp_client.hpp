@@ -21,7 +21,9 @@ struct smtp_settings {
   // off: never STARTTLS. Ignored for smtps://, which is TLS from the first byte.
   std::string starttls = "auto";
   std::chrono::seconds timeout{60};  // whole dialogue; connecting gets at most 30 s of it
-  std::string ca_file;   // optional PEM CA bundle trusted INSTEAD of the system store (tests, private relays)
+  // Optional PEM CA bundle (tests, a private relay). It replaces curl's default bundle file;
+  // curl's CA directory (Debian: /etc/ssl/certs) stays trusted, so in effect it adds CAs.
+  std::string ca_file;
 };
 
 struct smtp_result {
