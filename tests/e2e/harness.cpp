@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <pugixml.hpp>
@@ -201,16 +202,19 @@ server::server(options opts) : opts_(std::move(opts)), dir_(make_temp_dir()) {
   std::ostringstream staff;
   staff << R"({"staff": [
     {"id": "S001", "name": "王主管", "role": "supervisor", "skills": [], "on_duty": true, "max_open": 10,
-     "notify": {"channel": "sms", "address": "+8613900000009"}, "api_token_sha256": ")"
+     "notify": {"channel": "wechat", "address": "oSupervisorS001e2e"}, "api_token_sha256": ")"
         << sha256_hex(supervisor_token) << R"("},
-    {"id": "E001", "name": "李工", "role": "engineer", "skills": ["laundry"], "on_duty": true, "max_open": 10,
+    {"id": "E001", "name": "李工", "role": "engineer", "skills": ["laundry"], "on_duty": false, "max_open": 10,
      "notify": {"channel": "sms", "address": "+8613900000001"}, "api_token_sha256": ")"
         << sha256_hex(engineer_token) << R"("},
     {"id": "A001", "name": "管理员", "role": "admin", "skills": [], "on_duty": false, "max_open": 1,
      "notify": {"channel": "email", "address": "admin@example.com"}, "api_token_sha256": ")"
         << sha256_hex(admin_token) << R"("}
   ]})";
-  write_file(dir_ + "/staff.json", staff.str());
+  // By default nobody can be assigned (E001 is off duty) and the supervisor is notified on WeChat,
+  // so intake and channel tests see tickets stay pending_assignment and no workflow message
+  // reaches their SMS / SMTP fakes. Workflow tests pass their own staff file.
+  write_file(dir_ + "/staff.json", opts_.staff_json.empty() ? staff.str() : opts_.staff_json);
   std::ostringstream cfg;
   cfg << R"({
   "listen": {"address": "127.0.0.1", "port": 0},
@@ -220,7 +224,8 @@ server::server(options opts) : opts_(std::move(opts)), dir_(make_temp_dir()) {
   "store": {"driver": "sqlite", "path": "var/servicebot.db"},
   "channels": {"wechat": {"token": ")"
       << token << R"(", "app_id": ")" << app_id << R"(", "app_secret": "s", "encoding_aes_key": ")" << aes_key
-      << R"(", "api_base": "http://127.0.0.1:9"}},
+      << R"(", "api_base": ")" << opts_.wechat_api_base << R"("})"
+      << (opts_.extra_channels.empty() ? "" : ", " + opts_.extra_channels) << R"(},
   "catalog_file": ")"
       << src << R"(/demo/catalog.json",
   "staff_file": "staff.json",
@@ -312,6 +317,77 @@ http_result server::wechat_post(const std::string& xml, const std::string& times
     body = "<xml><ToUserName><![CDATA[gh_e2e]]></ToUserName><Encrypt><![CDATA[" + encrypted + "]]></Encrypt></xml>";
   }
   return http_call(port_, "POST", target, body, {{"Content-Type", "text/xml"}});
+}
+
+std::string server::sms_block(const std::string& api_base) {
+  return std::string{R"("sms": {"provider": "twilio", "account_sid": ")"} + twilio_sid + R"(", "auth_token": ")" +
+         twilio_token + R"(", "from": ")" + twilio_number + R"(", "api_base": ")" + api_base + R"("})";
+}
+
+std::string server::email_block(unsigned short smtp_port) {
+  return std::string{R"("email": {"provider": "mailgun", "signing_key": ")"} + mailgun_key +
+         R"(", "from": "service@example.com", "smtp_url": "smtp://127.0.0.1:)" + std::to_string(smtp_port) +
+         R"(", "starttls": "off"})";
+}
+
+namespace {
+
+std::string form_escape(const std::string& text) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(digits[c >> 4]);
+      out.push_back(digits[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string hmac_b64(const EVP_MD* md, const std::string& key, const std::string& data, bool hex_out) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  HMAC(md, key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+       mac, &n);
+  if (hex_out) return hex(mac, n);
+  return b64encode(std::string(reinterpret_cast<char*>(mac), n));
+}
+
+}  // namespace
+
+http_result server::twilio_post(const std::vector<std::pair<std::string, std::string>>& fields, bool break_signature) {
+  // Twilio's rule (channels.md §2.2): URL + every key and value, keys sorted, no separators.
+  const std::string url = "http://127.0.0.1:8080/webhooks/sms/twilio";
+  auto sorted = fields;
+  std::sort(sorted.begin(), sorted.end());
+  std::string data = url;
+  for (const auto& [k, v] : sorted) data += k + v;
+  auto signature = hmac_b64(EVP_sha1(), twilio_token, data, false);
+  if (break_signature) signature[0] = signature[0] == 'A' ? 'B' : 'A';
+  std::string body;
+  for (const auto& [k, v] : fields) body += (body.empty() ? "" : "&") + form_escape(k) + "=" + form_escape(v);
+  return http_call(port_, "POST", "/webhooks/sms/twilio", body,
+                   {{"Content-Type", "application/x-www-form-urlencoded"}, {"X-Twilio-Signature", signature}});
+}
+
+http_result server::mailgun_post(std::vector<std::pair<std::string, std::string>> fields, std::string token,
+                                 std::int64_t timestamp) {
+  if (token.empty()) {
+    unsigned char raw[25];
+    RAND_bytes(raw, sizeof raw);
+    token = hex(raw, sizeof raw);
+  }
+  const auto ts = std::to_string(timestamp ? timestamp : static_cast<std::int64_t>(std::time(nullptr)));
+  fields.emplace_back("timestamp", ts);
+  fields.emplace_back("token", token);
+  fields.emplace_back("signature", hmac_b64(EVP_sha256(), mailgun_key, ts + token, true));
+  std::string body;
+  for (const auto& [k, v] : fields) body += (body.empty() ? "" : "&") + form_escape(k) + "=" + form_escape(v);
+  return http_call(port_, "POST", "/webhooks/email/mailgun", body,
+                   {{"Content-Type", "application/x-www-form-urlencoded"}});
 }
 
 std::string server::say(const std::string& openid, const std::string& text, std::int64_t msg_id, http_result* raw) {

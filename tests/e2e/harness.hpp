@@ -42,6 +42,9 @@ class server {
   struct options {
     bool safe_mode = false;
     std::string extra_config;  // extra top-level JSON members, e.g. "\"test_clock\": true"
+    std::string wechat_api_base = "http://127.0.0.1:9";  // point at a fake_gateway to see sends
+    std::string extra_channels;  // extra members of "channels", e.g. an "sms" block
+    std::string staff_json;      // the whole staff file; empty: S001, E001 (off duty), A001
   };
   explicit server(options opts);
   server() : server(options{}) {}
@@ -73,6 +76,19 @@ class server {
   static constexpr const char* supervisor_token = "sv-secret-token";
   static constexpr const char* engineer_token = "e1-secret-token";
   static constexpr const char* admin_token = "ad-secret-token";
+  static constexpr const char* twilio_sid = "AC0000000000000000000000000000e2e1";
+  static constexpr const char* twilio_token = "e2e-twilio-auth-token";
+  static constexpr const char* twilio_number = "+15005550006";
+  static constexpr const char* mailgun_key = "key-e2e-signing-0000000000000000";
+  // A "channels" member for Twilio SMS against `api_base`.
+  static std::string sms_block(const std::string& api_base);
+  // A "channels" member for Mailgun + SMTP at `smtp_port`.
+  static std::string email_block(unsigned short smtp_port);
+  // POSTs a Twilio-signed inbound SMS; returns the HTTP result.
+  http_result twilio_post(const std::vector<std::pair<std::string, std::string>>& fields, bool break_signature = false);
+  // POSTs a Mailgun-signed inbound mail (urlencoded); `token` defaults to a fresh random one.
+  http_result mailgun_post(std::vector<std::pair<std::string, std::string>> fields, std::string token = {},
+                           std::int64_t timestamp = 0);
 
  private:
   options opts_;
