@@ -15,17 +15,46 @@ namespace {
 
 using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-constexpr std::array<std::string_view, 6> states{"idle", "collecting", "confirming", "completed", "cancelled",
-                                                 "expired"};
-constexpr std::array<slot, 10> all_slots{slot::none,          slot::service_type, slot::model, slot::serial,
+constexpr std::array<std::string_view, 8> states{"idle",      "collecting", "confirming", "completed",
+                                                 "cancelled", "expired",    "deflected",  "survey"};
+constexpr std::array<slot, 12> all_slots{slot::none,          slot::service_type, slot::model, slot::serial,
                                          slot::problem,       slot::purchase_date, slot::service_method,
-                                         slot::phone,         slot::name,          slot::confirm};
+                                         slot::phone,         slot::name,          slot::confirm,
+                                         slot::survey_score,  slot::survey_comment};
 
 void put_string(writer& w, std::string_view text) {
   // Everything is sanitised on the way in; this keeps the JSON valid even for a state built
   // by hand with stray bytes.
   const std::string clean = sanitise_utf8(text);
   w.String(clean.data(), static_cast<rapidjson::SizeType>(clean.size()));
+}
+
+void put_strings(writer& w, const char* key, const std::vector<std::string>& items) {
+  w.Key(key);
+  w.StartArray();
+  for (const std::string& item : items) put_string(w, item);
+  w.EndArray();
+}
+
+// Reads an optional array of strings; absent -> empty; wrong type -> failure.
+bool get_strings(const rapidjson::Value& object, const char* key, std::vector<std::string>& out) {
+  out.clear();
+  const auto it = object.FindMember(key);
+  if (it == object.MemberEnd()) return true;
+  if (!it->value.IsArray()) return false;
+  for (const rapidjson::Value& v : it->value.GetArray()) {
+    if (!v.IsString()) return false;
+    out.emplace_back(v.GetString(), v.GetStringLength());
+  }
+  return true;
+}
+
+bool get_bool(const rapidjson::Value& object, const char* key, bool& out) {
+  const auto it = object.FindMember(key);
+  if (it == object.MemberEnd()) return true;
+  if (!it->value.IsBool()) return false;
+  out = it->value.GetBool();
+  return true;
 }
 
 void put_optional(writer& w, const char* key, const std::optional<std::string>& value) {
@@ -116,6 +145,25 @@ std::string conversation::to_json() const {
   w.Int(reasks);
   w.Key("ticket");
   put_string(w, ticket);
+  w.Key("language_sure");
+  w.Bool(language_sure);
+  put_strings(w, "model_options", model_options);
+  w.Key("offer");
+  put_string(w, offer);
+  w.Key("offer_ref");
+  put_string(w, offer_ref);
+  w.Key("kb_offered");
+  w.Bool(kb_offered);
+  w.Key("duplicate_offered");
+  w.Bool(duplicate_offered);
+  put_strings(w, "skipped", skipped);
+  put_strings(w, "knowledge_ids", knowledge_ids);
+  w.Key("location");
+  put_string(w, location);
+  w.Key("human_requested");
+  w.Bool(human_requested);
+  w.Key("survey_score");
+  put_string(w, survey_score);
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }
@@ -151,6 +199,16 @@ std::optional<conversation> conversation::from_json(std::string_view json) {
   if (!get_string(doc, "language", c.language, false)) return std::nullopt;
   if (c.language != "" && c.language != "zh-CN" && c.language != "en") return std::nullopt;
   if (!get_string(doc, "ticket", c.ticket, false)) return std::nullopt;
+  // Fields added with the understanding work: all optional, so older rows still load.
+  if (!get_bool(doc, "language_sure", c.language_sure) || !get_strings(doc, "model_options", c.model_options) ||
+      !get_string(doc, "offer", c.offer, false) || !get_string(doc, "offer_ref", c.offer_ref, false) ||
+      !get_bool(doc, "kb_offered", c.kb_offered) || !get_bool(doc, "duplicate_offered", c.duplicate_offered) ||
+      !get_strings(doc, "skipped", c.skipped) || !get_strings(doc, "knowledge_ids", c.knowledge_ids) ||
+      !get_string(doc, "location", c.location, false) || !get_bool(doc, "human_requested", c.human_requested) ||
+      !get_string(doc, "survey_score", c.survey_score, false)) {
+    return std::nullopt;
+  }
+  if (c.offer != "" && c.offer != "kb" && c.offer != "duplicate" && c.offer != "serial") return std::nullopt;
   if (!get_int64(doc, "started_at", c.started_at) || !get_int64(doc, "last_activity", c.last_activity)) {
     return std::nullopt;
   }

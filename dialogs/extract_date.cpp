@@ -134,7 +134,12 @@ bool number(cursor& c, int& value, int& digits) {
 }
 
 std::optional<date_match> found(local_date d, bool approximate, std::size_t begin, std::size_t end) {
-  return date_match{d, approximate, {begin, end}};
+  return date_match{d, approximate, false, {begin, end}};
+}
+
+std::optional<date_match> year_found(local_date d, std::size_t begin, std::size_t end) {
+  date_match m{d, true, true, {begin, end}};
+  return m;
 }
 
 // The year of a year-less month/day: this year, or last year when this year's is to come.
@@ -198,7 +203,14 @@ std::optional<date_match> chinese_ymd(cursor c, local_date) {
   if (dy == 2) y += 2000;
   c.spaces();
   if (!c.eat("年")) return std::nullopt;
-  return month_day_after_year(c, y, begin);
+  if (auto m = month_day_after_year(c, y, begin)) return m;
+  // "2023年买的": a year alone takes January 1st, approximate (like a month alone takes the 1st).
+  if (dy != 4 || c.s.substr(c.i).starts_with("前") || c.s.substr(c.i).starts_with("多") ||
+      c.s.substr(c.i).starts_with("以前") || c.s.substr(c.i).starts_with("之前")) {
+    return std::nullopt;
+  }
+  if (auto date = make_date(y, 1, 1)) return year_found(*date, begin, c.i);
+  return std::nullopt;
 }
 
 // 去年3月15号, 前年五月, 今年1月2日.
@@ -208,8 +220,13 @@ std::optional<date_match> chinese_relative_year(cursor c, local_date today) {
       {{"大前年", -3}, {"前年", -2}, {"去年", -1}, {"今年", 0}}};
   for (auto [word, delta] : words) {
     if (c.eat(word)) {
+      const std::size_t year_end = c.i;
       c.eat("的");
-      return month_day_after_year(c, today.year + delta, begin);
+      if (auto m = month_day_after_year(c, today.year + delta, begin)) return m;
+      // "去年买的", "前年": the year alone, from January 1st (approximate).
+      if (delta == 0) return std::nullopt;  // "今年" alone says too little
+      if (auto date = make_date(today.year + delta, 1, 1)) return year_found(*date, begin, year_end);
+      return std::nullopt;
     }
   }
   return std::nullopt;
@@ -252,13 +269,21 @@ std::optional<date_match> chinese_relative(cursor c, local_date today) {
                                                                                  {"前天", unit::day, 2},
                                                                                  {"上周", unit::week, 1},
                                                                                  {"上星期", unit::week, 1},
+                                                                                 {"上上个月", unit::month, 2},
                                                                                  {"上个月", unit::month, 1},
-                                                                                 {"上月", unit::month, 1},
                                                                                  {"半年前", unit::month, 6},
                                                                                  {"半个月前", unit::day, 15}}};
   for (auto [word, u, n] : words) {
-    if (c.eat(word)) return relative(today, u, n, begin, c.i);
+    if (c.eat(word)) {
+      // A named month ("上个月") is month-only: its 1st, like "3月".
+      if (u == unit::month && word != "半年前") {
+        const local_date d = add_months({today.year, today.month, 1}, -n);
+        return found(d, true, begin, c.i);
+      }
+      return relative(today, u, n, begin, c.i);
+    }
   }
+  if (c.eat("上月")) return found(add_months({today.year, today.month, 1}, -1), true, begin, c.i);
   int n = 0, digits = 0;
   if (!number(c, n, digits)) return std::nullopt;
   c.spaces();
@@ -405,7 +430,26 @@ std::optional<date_match> english_relative(cursor c, local_date today) {
     if (english_word(probe, "last")) {
       probe.spaces();
       if (english_word(probe, "week")) return relative(today, unit::week, 1, begin, probe.i);
-      if (english_word(probe, "month")) return relative(today, unit::month, 1, begin, probe.i);
+      // Named periods are month-only / year-only: their first day, approximate.
+      if (english_word(probe, "month")) {
+        return found(add_months({today.year, today.month, 1}, -1), true, begin, probe.i);
+      }
+      if (english_word(probe, "year")) {
+        if (auto d = make_date(today.year - 1, 1, 1)) return year_found(*d, begin, probe.i);
+      }
+    }
+    probe = c;
+    if (english_word(probe, "in") || english_word(probe, "since") || english_word(probe, "from")) {
+      // "in 2023": a year alone.
+      probe.spaces();
+      int y = 0;
+      if (english_year(probe, y) && !probe.digit_here()) {
+        cursor after = probe;
+        after.spaces();
+        if (!(after.i < after.s.size() && (after.s[after.i] == '/' || after.s[after.i] == '-'))) {
+          if (auto d = make_date(y, 1, 1)) return year_found(*d, begin, probe.i);
+        }
+      }
     }
   }
   int n = 0, digits = 0;
@@ -474,9 +518,28 @@ std::optional<date_match> numeric_dmy(cursor c, std::string_view language) {
 
 }  // namespace
 
+static std::optional<date_match> first_date(std::string_view folded, local_date today, std::string_view language,
+                                     std::size_t from);
+
 std::optional<date_match> extract_date(std::string_view folded, local_date today, std::string_view language) {
+  auto m = first_date(folded, today, language, 0);
+  if (!m || !m->year_only) return m;
+  // "去年双十一买的,11月11号": a year alone, then the month and day a little later.
+  const std::size_t window = std::min(folded.size(), m->where.end + 40);
+  if (auto later = first_date(folded.substr(0, window), today, language, m->where.end)) {
+    if (!later->year_only) {
+      if (auto d = make_date(m->date.year, later->date.month, later->date.day)) {
+        return date_match{*d, later->approximate, false, {m->where.begin, later->where.end}};
+      }
+    }
+  }
+  return m;
+}
+
+static std::optional<date_match> first_date(std::string_view folded, local_date today, std::string_view language,
+                                     std::size_t from) {
   if (!make_date(today.year, today.month, today.day)) return std::nullopt;
-  for (std::size_t i = 0; i < folded.size(); ++i) {
+  for (std::size_t i = from; i < folded.size(); ++i) {
     // Dates start at a digit, a Chinese character or a letter that begins a word; never in
     // the middle of a digit run or inside a UTF-8 sequence.
     const auto byte = static_cast<unsigned char>(folded[i]);

@@ -14,6 +14,7 @@ namespace dialogs {
 struct date_match {
   local_date date;
   bool approximate = false;  // the customer gave a month (or "N months ago"), not a day
+  bool year_only = false;    // the customer gave only a year ("去年", "in 2023"): January 1st
   span where;                // in the folded text
 };
 

@@ -6,10 +6,9 @@
 namespace dialogs {
 namespace {
 
-std::optional<model_match> match_code(std::string_view folded, const catalog& products) {
-  std::vector<std::string> codes;
-  codes.reserve(products.products.size());
-  for (const product& p : products.products) codes.push_back(normalise_code(p.model));
+std::optional<model_match> match_code(std::string_view folded, const catalog& products,
+                                      const catalog_index& index) {
+  const std::vector<std::string>& codes = index.model_codes;
   // Candidates come longest first at each start, so "ABC 2000 X" prefers a three-token model
   // over a two-token one when both exist.
   for (const code_candidate& c : code_candidates(folded)) {
@@ -22,25 +21,15 @@ std::optional<model_match> match_code(std::string_view folded, const catalog& pr
   return std::nullopt;
 }
 
-// The names a product answers to, folded like the customer's text.
-std::vector<std::string> names_of(const product& p) {
-  std::vector<std::string> out;
-  for (const std::string* n : {&p.name, &p.name_en}) {
-    if (!n->empty()) out.push_back(fold_plain(*n));
-  }
-  for (const std::string& a : p.aliases) {
-    if (!a.empty()) out.push_back(fold_plain(a));
-  }
-  return out;
-}
-
-std::optional<model_match> match_name(std::string_view folded, const catalog& products) {
+std::optional<model_match> match_name(std::string_view folded, const catalog& products,
+                                      const catalog_index& index) {
   std::size_t best_len = 0;
   model_match best;
-  for (const product& p : products.products) {
+  for (std::size_t k = 0; k < products.products.size(); ++k) {
+    const product& p = products.products[k];
     std::size_t len = 0;
     span where;
-    for (const std::string& n : names_of(p)) {
+    for (const std::string& n : index.names[k]) {
       const std::size_t pos = find_word(folded, n);
       if (pos != std::string_view::npos && n.size() > len) {
         len = n.size();
@@ -59,7 +48,8 @@ std::optional<model_match> match_name(std::string_view folded, const catalog& pr
   return best;
 }
 
-std::optional<model_match> match_fragment(std::string_view folded, const catalog& products) {
+std::optional<model_match> match_fragment(std::string_view folded, const catalog& products,
+                                          const catalog_index& index) {
   std::string_view answer = trim_answer(folded);
   // "波轮的", "滚筒那款": the product word without the filler around it.
   for (std::string_view filler : {"那款", "那个", "这款", "这个", "的", "款"}) {
@@ -71,10 +61,10 @@ std::optional<model_match> match_fragment(std::string_view folded, const catalog
   // Two CJK characters or three letters at least, so "的" or "a" never picks a product.
   if (answer.size() < 3 || answer.find(masked_byte) != std::string_view::npos) return std::nullopt;
   std::vector<const product*> hits;
-  for (const product& p : products.products) {
-    for (const std::string& n : names_of(p)) {
+  for (std::size_t k = 0; k < products.products.size(); ++k) {
+    for (const std::string& n : index.names[k]) {
       if (n.find(answer) != std::string::npos) {
-        hits.push_back(&p);
+        hits.push_back(&products.products[k]);
         break;
       }
     }
@@ -87,9 +77,10 @@ std::optional<model_match> match_fragment(std::string_view folded, const catalog
 }  // namespace
 
 std::optional<model_match> extract_model(std::string_view folded, const catalog& products, bool awaited) {
-  if (auto m = match_code(folded, products)) return m;
-  if (auto m = match_name(folded, products)) return m;
-  if (awaited) return match_fragment(folded, products);
+  const std::shared_ptr<const catalog_index> index = index_of(products);
+  if (auto m = match_code(folded, products, *index)) return m;
+  if (auto m = match_name(folded, products, *index)) return m;
+  if (awaited) return match_fragment(folded, products, *index);
   return std::nullopt;
 }
 

@@ -5,9 +5,12 @@
 #include "dialogs/extract_model.hpp"
 #include "dialogs/extract_name.hpp"
 #include "dialogs/extract_phone.hpp"
+#include "dialogs/extract_problem.hpp"
 #include "dialogs/extract_serial.hpp"
 #include "dialogs/extract_service_method.hpp"
 #include "dialogs/extract_service_type.hpp"
+#include "dialogs/knowledge.hpp"
+#include "dialogs/survey.hpp"
 #include "dialogs/text.hpp"
 
 #include <date/date.h>
@@ -21,6 +24,10 @@ namespace {
 // The order the dialog asks in (product.md's sample conversation, then the name).
 constexpr std::array<slot, 7> ask_order{slot::model,          slot::serial, slot::problem, slot::purchase_date,
                                         slot::service_method, slot::phone,  slot::name};
+// Emergencies: the engineer has 15 minutes to call back, so the phone comes first; the
+// service method is not asked (critical tickets are on-site within 2 hours, product.md).
+constexpr std::array<slot, 7> emergency_order{slot::phone,         slot::model,          slot::problem, slot::serial,
+                                              slot::purchase_date, slot::service_method, slot::name};
 
 // Extractors read at most this much of a message: enough for any real answer, and it bounds
 // the work a pasted novel or a hostile 1 MiB body can cause.
@@ -29,6 +36,7 @@ constexpr std::size_t max_problem_code_points = 1000;
 constexpr std::size_t summary_problem_code_points = 60;
 constexpr std::size_t max_attachments = 20;
 constexpr std::size_t max_model_options = 8;
+constexpr std::size_t max_status_tickets = 5;
 // After this many invalid answers in a row for one question, offer a human.
 constexpr int offer_human_after = 3;
 
@@ -49,10 +57,8 @@ std::optional<std::string>* value_of(slot_values& v, slot s) {
     case slot::service_method: return &v.service_method;
     case slot::phone: return &v.phone;
     case slot::name: return &v.name;
-    case slot::none:
-    case slot::confirm: return nullptr;
+    default: return nullptr;
   }
-  return nullptr;
 }
 
 std::string_view ask_key(slot s) {
@@ -65,10 +71,8 @@ std::string_view ask_key(slot s) {
     case slot::phone: return "ask_phone";
     case slot::name: return "ask_name";
     case slot::confirm: return "confirm_summary";
-    case slot::none:
-    case slot::service_type: return {};
+    default: return {};
   }
-  return {};
 }
 
 bool in_intake(const conversation& c) { return c.state == "collecting" || c.state == "confirming"; }
@@ -88,11 +92,51 @@ std::string lower_ascii(std::string_view text) {
   return out;
 }
 
+bool contains(const std::vector<std::string>& list, std::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// Evidence strong enough to switch a conversation's language mid-way: three Latin words and no
+// Chinese for English ("ok" or a name is not enough), two Chinese characters for Chinese.
+bool switch_evidence(std::string_view text, std::string_view to) {
+  std::size_t cjk = 0, words = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (is_cjk_at(text, i)) ++cjk;
+  }
+  if (to == "zh-CN") return cjk >= 2;
+  if (cjk > 0) return false;
+  for (std::size_t i = 0; i < text.size();) {
+    if (!is_ascii_alpha(text[i])) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    bool digit = false;
+    while (j < text.size() && (is_ascii_alnum(text[j]) || text[j] == '\'')) {
+      if (is_ascii_digit(text[j])) digit = true;
+      ++j;
+    }
+    if (!digit && j - i >= 2) ++words;
+    i = j;
+  }
+  return words >= 3;
+}
+
+// "Try this first" phrases: the customer will test the knowledge-base answer and come back.
+bool will_try(std::string_view folded) {
+  for (std::string_view w : {"试试", "试一下", "我去试", "先试", "try it", "i'll try", "will try", "let me try",
+                             "give it a try", "try that"}) {
+    if (find_word(folded, w) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 // One step's working state: the conversation being changed and the replies so far.
 class intake_step {
  public:
   intake_step(const conversation& current, const inbound& message, const context& ctx)
-      : ctx_(ctx), products_(ctx.products != nullptr ? *ctx.products : empty_catalog()), message_(message) {
+      : ctx_(ctx), products_(ctx.products != nullptr ? *ctx.products : empty_catalog()),
+        index_(index_of(products_)), message_(message) {
     out_.next = current;
   }
 
@@ -109,29 +153,44 @@ class intake_step {
 
   void start_intake();
   void reset_values();
+  void update_language(const std::string& text);
   void handle_event();
   void handle_text(const std::string& text);
+  bool handle_offer(const folded_text& folded, command cmd);
+  bool handle_survey(const std::string& text, const folded_text& folded, command cmd);
   void handle_confirming(const folded_text& folded, const std::string& source, command cmd);
+  void collect(const folded_text& folded, const std::string& source);
   void infer_type(std::string_view folded);
   std::vector<slot> extract_all(std::string& work, const folded_text& folded, const std::string& source);
-  void take_free_text(slot awaited, const std::string& work, const folded_text& folded,
+  void take_problem(slot awaited, const std::string& work, const folded_text& folded, const std::string& source,
+                    std::vector<slot>& filled);
+  void take_free_name(slot awaited, const std::string& work, const folded_text& folded,
                       const std::string& source, std::vector<slot>& filled);
+  void ask_which_model(const std::vector<const product*>& options);
+  void model_from_serial();
   void revalidate_serial();
   void complain_about(slot awaited);
+  bool offer_duplicate();
+  bool offer_knowledge();
   void ask_next();
   void ask(slot s);
   void show_summary();
   void finish();
+  void deflect(const std::string& knowledge_id);
+  void add_to_ticket(const std::string& number);
   void status_reply(std::string_view folded);
+  void human_handoff();
   params with_offer(params p) const;
 
   const context& ctx_;
   const catalog& products_;
+  std::shared_ptr<const catalog_index> index_;
   const inbound& message_;
   outcome out_;
   bool greet_ = false;          // this step started the intake: the first question says hello
   bool safety_first_ = false;   // this step found safety words: safety advice goes out first
-  bool said_something_ = false; // a which_model / future_date reply already answered the message
+  bool said_something_ = false; // a which_model / future_date / did-you-mean reply already answered
+  bool offered_ = false;        // this step made an offer (kb / duplicate): one per step
 };
 
 params intake_step::with_offer(params p) const {
@@ -145,6 +204,16 @@ void intake_step::reset_values() {
   c.attachments.clear();
   c.reasks = 0;
   c.awaiting = slot::none;
+  c.model_options.clear();
+  c.offer.clear();
+  c.offer_ref.clear();
+  c.kb_offered = false;
+  c.duplicate_offered = false;
+  c.skipped.clear();
+  c.knowledge_ids.clear();
+  c.location.clear();
+  c.human_requested = false;
+  c.survey_score.clear();
 }
 
 void intake_step::start_intake() {
@@ -152,15 +221,34 @@ void intake_step::start_intake() {
   reset_values();
   c.state = "collecting";
   c.started_at = ctx_.now;
+  c.ticket.clear();
   greet_ = true;
-  // On SMS the sender is a phone number: offer it as the contact phone (the summary shows it,
-  // so the customer can still change it).
+  // On SMS the sender is a phone number; the bot may also know one from the customer record.
+  // Offer it as the contact phone (the summary shows it, so the customer can still change it).
+  const std::vector<std::string> regions = phone_regions(c.language, ctx_.default_region);
   if (message_.channel == "sms" && !message_.sender.empty()) {
     const folded_text sender = fold(sanitise_utf8(message_.sender));
-    if (auto phone = extract_phone(sender.text, phone_regions(c.language, ctx_.default_region))) {
-      c.values.phone = phone->e164;
+    if (auto phone = extract_phone(sender.text, regions)) c.values.phone = phone->e164;
+  }
+  if (!c.values.phone && !ctx_.channel_phone.empty()) {
+    const folded_text known = fold(sanitise_utf8(ctx_.channel_phone));
+    if (auto phone = extract_phone(known.text, regions)) c.values.phone = phone->e164;
+  }
+}
+
+void intake_step::update_language(const std::string& text) {
+  conversation& c = conv();
+  const std::string detected = detect_language(text, "");
+  if (!detected.empty()) {
+    if (c.language.empty() || !c.language_sure) {
+      c.language = detected;
+      c.language_sure = true;
+    } else if (detected != c.language && c.awaiting != slot::name && switch_evidence(text, detected)) {
+      // The customer switched language: answer in theirs from now on (the ticket keeps it too).
+      c.language = detected;
     }
   }
+  if (c.language.empty()) c.language = ctx_.default_language;
 }
 
 void intake_step::ask(slot s) {
@@ -179,6 +267,7 @@ void intake_step::ask(slot s) {
       p.emplace_back("prefix", serial_prefix(*prod));
     }
   }
+  if (s == slot::phone && c.values.service_type == "emergency") p.emplace_back("emergency", "1");
   if (s != c.awaiting) c.reasks = 0;
   c.awaiting = s;
   say(ask_key(s), std::move(p));
@@ -191,6 +280,8 @@ void intake_step::show_summary() {
   c.state = "confirming";
   c.awaiting = slot::confirm;
   params p;
+  if (greet_) p.emplace_back("greet", "1");
+  greet_ = false;
   p.emplace_back("model", v.model.value_or(""));
   p.emplace_back("serial", v.serial.value_or(""));
   const std::string problem = v.problem.value_or("");
@@ -212,19 +303,28 @@ void intake_step::show_summary() {
   p.emplace_back("phone", v.phone ? mask_phone(*v.phone) : std::string());
   p.emplace_back("name", v.name.value_or(""));
   if (v.service_type && *v.service_type == "emergency") p.emplace_back("emergency", "1");
+  if (v.service_type) p.emplace_back("type_" + *v.service_type, "1");
+  if (v.priority && (*v.priority == "urgent" || *v.priority == "critical" || *v.priority == "low")) {
+    p.emplace_back("priority_" + *v.priority, "1");
+  }
+  if (c.offer == "kb") p.emplace_back("kb", "1");
+  if (c.offer == "duplicate") p.emplace_back("duplicate", "1");
   say("confirm_summary", with_offer(std::move(p)));
 }
 
 void intake_step::ask_next() {
   conversation& c = conv();
-  for (slot s : ask_order) {
-    if (!value_of(c.values, s)->has_value()) {
-      c.state = "collecting";
-      // An invalid_* or which_model reply for this very slot already asked again.
-      if (said_something_ && c.awaiting == s) return;
-      ask(s);
-      return;
-    }
+  const bool emergency = c.values.service_type == "emergency";
+  if (emergency && !c.values.service_method) c.values.service_method = "onsite";
+  if (!offered_ && offer_duplicate()) offered_ = true;
+  if (!offered_ && offer_knowledge()) offered_ = true;
+  for (slot s : emergency ? emergency_order : ask_order) {
+    if (value_of(c.values, s)->has_value() || contains(c.skipped, to_string(s))) continue;
+    c.state = "collecting";
+    // An invalid_* / which_model / did-you-mean reply for this very slot already asked again.
+    if (said_something_ && c.awaiting == s) return;
+    ask(s);
+    return;
   }
   show_summary();
 }
@@ -248,22 +348,98 @@ void intake_step::finish() {
     t.in_warranty = in_warranty(*v.purchase_date, prod->warranty_months, ctx_.today);
   }
   t.attachments = c.attachments;
+  t.knowledge_ids = c.knowledge_ids;
+  t.location = c.location;
+  t.human_requested = c.human_requested;
   out_.ticket = std::move(t);
   c.state = "completed";
   c.awaiting = slot::none;
   c.reasks = 0;
+  c.offer.clear();
+  c.offer_ref.clear();
   // The bot fills ticket_number once the ticket exists (intake.hpp, outcome::replies).
-  say("ticket_created", {{"ticket_number", ""}});
+  params p{{"ticket_number", ""}};
+  if (v.service_type == "emergency") p.emplace_back("emergency", "1");
+  say("ticket_created", std::move(p));
+}
+
+void intake_step::deflect(const std::string& knowledge_id) {
+  conversation& c = conv();
+  out_.deflected = true;
+  out_.knowledge_id = knowledge_id;
+  reset_values();
+  c.state = "deflected";
+  say("kb_resolved");
+}
+
+void intake_step::add_to_ticket(const std::string& number) {
+  conversation& c = conv();
+  ticket_addition a;
+  a.ticket = number;
+  a.note = c.values.problem.value_or("");
+  a.phone = c.values.phone.value_or("");
+  a.attachments = c.attachments;
+  out_.addition = std::move(a);
+  reset_values();
+  c.state = "completed";
+  c.ticket = number;
+  say("duplicate_added", {{"ticket_number", number}});
 }
 
 void intake_step::status_reply(std::string_view folded) {
-  std::string number = find_ticket_number(folded);
-  if (number.empty()) number = conv().ticket;
-  if (number.empty()) {
-    say("status_unknown");
-  } else {
+  const std::string number = find_ticket_number(folded);
+  auto describe = [&](const ticket_summary& t) {
+    params p{{"ticket_number", t.number}};
+    if (!t.stage.empty()) p.emplace_back("stage_" + t.stage, "1");
+    if (!t.model.empty()) p.emplace_back("model", t.model);
+    if (!t.created.empty()) p.emplace_back("created", t.created);
+    say("ticket_status", std::move(p));
+  };
+  if (!number.empty()) {
+    for (const ticket_summary& t : ctx_.open_tickets) {
+      if (t.number == number) {
+        describe(t);
+        return;
+      }
+    }
     say("ticket_status", {{"ticket_number", number}});
+    return;
   }
+  if (ctx_.open_tickets.size() == 1) {
+    describe(ctx_.open_tickets.front());
+    return;
+  }
+  if (ctx_.open_tickets.size() > 1) {
+    std::string list;
+    const bool zh = conv().language != "en";
+    for (std::size_t k = 0; k < ctx_.open_tickets.size() && k < max_status_tickets; ++k) {
+      const ticket_summary& t = ctx_.open_tickets[k];
+      if (k > 0) list += zh ? "、" : ", ";
+      list += t.number;
+      if (!t.model.empty()) list += zh ? "(" + t.model + ")" : " (" + t.model + ")";
+    }
+    say("ticket_status_list", {{"tickets", list}, {"count", std::to_string(ctx_.open_tickets.size())}});
+    return;
+  }
+  if (!conv().ticket.empty()) {
+    say("ticket_status", {{"ticket_number", conv().ticket}});
+  } else {
+    say("status_unknown");
+  }
+}
+
+void intake_step::human_handoff() {
+  conversation& c = conv();
+  out_.human_requested = true;
+  c.human_requested = true;
+  params p;
+  if (ctx_.human_wait_minutes > 0) p.emplace_back("wait_minutes", std::to_string(ctx_.human_wait_minutes));
+  if (!c.ticket.empty()) p.emplace_back("ticket_number", c.ticket);
+  const bool resume = in_intake(c) && c.awaiting != slot::none;
+  if (resume) p.emplace_back("resume", "1");
+  say("human_handoff", std::move(p));
+  // Until a person picks it up, the intake goes on where it was.
+  if (resume) ask(c.awaiting);
 }
 
 void intake_step::infer_type(std::string_view folded) {
@@ -273,14 +449,42 @@ void intake_step::infer_type(std::string_view folded) {
     if (v.service_type != "emergency") safety_first_ = true;
     v.service_type = "emergency";
   } else if (!hint.type.empty() && v.service_type != "emergency") {
-    // A specific type (installation, return, ...) refines a plain repair, never the reverse.
-    if (!v.service_type || (*v.service_type == "repair" && hint.type != "repair")) v.service_type = hint.type;
+    // A specific type (installation, return, ...) refines a plain repair, never the reverse;
+    // remote help asked for in a fault report is the service method, not the type.
+    if (!v.service_type || (*v.service_type == "repair" && hint.type != "repair" && hint.type != "remote")) {
+      v.service_type = hint.type;
+    }
   }
   if (hint.priority == "critical" || v.service_type == "emergency") {
     v.priority = "critical";
   } else if (hint.priority == "urgent" && v.priority != "critical") {
     v.priority = "urgent";
+  } else if (hint.priority == "low" && !v.priority) {
+    v.priority = "low";
   }
+}
+
+void intake_step::ask_which_model(const std::vector<const product*>& options) {
+  conversation& c = conv();
+  std::string text;
+  const bool zh = c.language != "en";
+  c.model_options.clear();
+  for (std::size_t k = 0; k < options.size() && k < max_model_options; ++k) {
+    const product* p = options[k];
+    if (k > 0) text += zh ? "、" : ", ";
+    text += std::to_string(k + 1) + ". " + p->model;
+    const std::string& label = zh || p->name_en.empty() ? p->name : p->name_en;
+    if (!label.empty()) text += zh ? "(" + label + ")" : " (" + label + ")";
+    c.model_options.push_back(p->model);
+  }
+  params p;
+  if (greet_) p.emplace_back("greet", "1");
+  greet_ = false;
+  p.emplace_back("options", text);
+  say("which_model", std::move(p));
+  if (c.awaiting != slot::model) c.reasks = 0;
+  c.awaiting = slot::model;
+  said_something_ = true;
 }
 
 std::vector<slot> intake_step::extract_all(std::string& work, const folded_text& folded,
@@ -311,27 +515,31 @@ std::vector<slot> intake_step::extract_all(std::string& work, const folded_text&
           // A product name does not override a model the customer already gave; a model number does.
           if (m->by_code || !v.model || awaited == slot::model) {
             v.model = m->products.front()->model;
+            c.model_options.clear();
             filled.push_back(slot::model);
-            mask(m->where);
           }
+          mask(m->where);
         } else if (!v.model || awaited == slot::model) {
-          std::string options;
-          const bool zh = c.language != "en";
-          for (std::size_t k = 0; k < m->products.size() && k < max_model_options; ++k) {
-            const product* p = m->products[k];
-            if (k > 0) options += zh ? "、" : ", ";
-            options += p->model;
-            const std::string& label = zh || p->name_en.empty() ? p->name : p->name_en;
-            if (!label.empty()) options += zh ? "(" + label + ")" : " (" + label + ")";
+          // A serial in the same message may already tell which of them it is.
+          std::vector<const product*> options = m->products;
+          if (auto serial = extract_serial(work, products_, nullptr)) {
+            std::vector<const product*> fits;
+            for (const product* p : options) {
+              if (serial_valid(serial->serial, *p)) fits.push_back(p);
+            }
+            if (!fits.empty()) options = fits;
           }
-          params p;
-          if (greet_) p.emplace_back("greet", "1");
-          greet_ = false;
-          p.emplace_back("options", options);
-          say("which_model", std::move(p));
-          if (c.awaiting != slot::model) c.reasks = 0;
-          c.awaiting = slot::model;
-          said_something_ = true;
+          if (options.size() == 1) {
+            v.model = options.front()->model;
+            c.model_options.clear();
+            filled.push_back(slot::model);
+          } else {
+            std::vector<std::string> models;
+            for (const product* p : options) models.push_back(p->model);
+            c.model_options = models;  // asked at the end of the step, once the rest is read
+          }
+          mask(m->where);
+        } else {
           mask(m->where);
         }
         break;
@@ -341,21 +549,46 @@ std::vector<slot> intake_step::extract_all(std::string& work, const folded_text&
           v.serial = m->serial;
           filled.push_back(slot::serial);
           mask(m->where);
+        } else if (awaited == slot::serial) {
+          // Not valid as typed: a plausible typo gets "did you mean", not a flat rejection.
+          if (auto fix = suggest_serial(work, products_, current_product())) {
+            c.offer = "serial";
+            c.offer_ref = fix->serial;
+            mask(fix->where);
+            ++c.reasks;
+            say("serial_did_you_mean", {{"serial", fix->serial}});
+            said_something_ = true;
+          }
         }
         break;
       }
       case slot::purchase_date: {
         // Inside a fault description a date is more likely when the fault began; take it as
         // the purchase date only when the customer says so.
-        if (awaited == slot::problem || awaited == slot::name) {
+        if (awaited != slot::purchase_date && awaited != slot::none && awaited != slot::model &&
+            awaited != slot::serial && awaited != slot::confirm) {
           bool cue = false;
-          for (std::string_view w : {"买", "购", "bought", "purchase", "purchased"}) {
+          for (std::string_view w : {"买", "购", "入手", "bought", "purchase", "purchased", "got it"}) {
             cue = cue || find_word(work, w) != std::string_view::npos;
           }
           if (!cue) break;
         }
         auto m = extract_date(work, ctx_.today, c.language);
         if (!m) break;
+        // Relative dates in a first message ("昨天开始漏水") say when the fault began unless a
+        // purchase word is there.
+        if (awaited != slot::purchase_date) {
+          bool cue = false;
+          for (std::string_view w : {"买", "购", "入手", "bought", "purchase", "purchased", "got it", "since"}) {
+            cue = cue || find_word(work, w) != std::string_view::npos;
+          }
+          const std::string_view said = std::string_view(work).substr(m->where.begin, m->where.end - m->where.begin);
+          const bool relative_short = said.find("天") != std::string_view::npos ||
+                                      said.find("周") != std::string_view::npos ||
+                                      said.find("day") != std::string_view::npos ||
+                                      said.find("week") != std::string_view::npos;
+          if (!cue && relative_short) break;
+        }
         mask(m->where);
         if (after(m->date, ctx_.today)) {
           if (awaited == slot::purchase_date) ++c.reasks;
@@ -385,14 +618,17 @@ std::vector<slot> intake_step::extract_all(std::string& work, const folded_text&
         break;
       }
       case slot::name: {
-        if (auto m = extract_name(work)) {
+        std::optional<name_match> m = extract_name(work);
+        if (m) {
           const std::size_t from = folded.origin[m->value.begin], to = folded.origin[m->value.end];
-          std::string name = name_from_answer(std::string_view(source).substr(from, to - from));
-          if (!name.empty()) {
-            v.name = std::move(name);
-            filled.push_back(slot::name);
-            mask(m->where);
-          }
+          m->name = name_from_answer(std::string_view(source).substr(from, to - from));
+        } else {
+          m = extract_name_in_passing(work, folded, source);
+        }
+        if (m && !m->name.empty()) {
+          v.name = m->name;
+          filled.push_back(slot::name);
+          mask(m->where);
         }
         break;
       }
@@ -402,9 +638,45 @@ std::vector<slot> intake_step::extract_all(std::string& work, const folded_text&
   return filled;
 }
 
-void intake_step::take_free_text(slot awaited, const std::string& work, const folded_text& folded,
+void intake_step::take_problem(slot awaited, const std::string& work, const folded_text& folded,
+                               const std::string& source, std::vector<slot>& filled) {
+  slot_values& v = conv().values;
+  if (awaited == slot::name || awaited == slot::confirm) return;
+  if (awaited == slot::problem) {
+    std::string described = extract_problem(work, folded, source, *index_, false);
+    if (described.empty()) {
+      // Whatever they answered to "what is the problem" is the problem ("坏了", "不知道").
+      std::string rest;
+      for (char ch : work) {
+        if (ch != masked_byte) rest += ch;
+      }
+      if (!has_letter(rest)) return;
+      described = std::string(trim_answer(source));
+    }
+    v.problem = std::string(first_code_points(described, max_problem_code_points));
+    filled.push_back(slot::problem);
+    return;
+  }
+  // Before the problem question, a description in an answer is the problem; after it, only
+  // clauses that name a symptom are added ("SN5612345,而且还漏水").
+  // In a first message any description counts; while answering the model or serial question
+  // only a symptom does ("在哪里?" is a question about the serial, not the problem).
+  const bool early = !v.problem && awaited == slot::none;
+  const std::string described = extract_problem(work, folded, source, *index_, !early);
+  if (described.empty()) return;
+  if (!v.problem) {
+    v.problem = std::string(first_code_points(described, max_problem_code_points));
+    filled.push_back(slot::problem);
+  } else if (v.problem->find(described) == std::string::npos) {
+    const bool zh = conv().language != "en";
+    v.problem = std::string(first_code_points(*v.problem + (zh ? "；" : "; ") + described, max_problem_code_points));
+  }
+}
+
+void intake_step::take_free_name(slot awaited, const std::string& work, const folded_text& folded,
                                  const std::string& source, std::vector<slot>& filled) {
-  if (awaited != slot::problem && awaited != slot::name) return;
+  // A message that answered something else ("不对,电话是139...") has no name in its leftovers.
+  if (awaited != slot::name || !filled.empty()) return;
   // What no extractor used, in the customer's own spelling.
   std::string rest;
   for (std::size_t i = 0; i < work.size(); ++i) {
@@ -415,19 +687,29 @@ void intake_step::take_free_text(slot awaited, const std::string& work, const fo
     // A folded byte stands for its whole source character (a full-width letter is 3 bytes).
     rest.append(source, folded.origin[i], folded.origin[i + 1] - folded.origin[i]);
   }
-  slot_values& v = conv().values;
-  if (awaited == slot::problem) {
-    if (!has_letter(rest)) return;
-    // The whole message is the description: engineers want the customer's words as sent.
-    const std::string_view text = trim_answer(source);
-    v.problem = std::string(first_code_points(text, max_problem_code_points));
-    filled.push_back(slot::problem);
-    return;
-  }
   std::string name = name_from_answer(rest);
   if (!name.empty()) {
-    v.name = std::move(name);
+    conv().values.name = std::move(name);
     filled.push_back(slot::name);
+  }
+}
+
+void intake_step::model_from_serial() {
+  conversation& c = conv();
+  slot_values& v = c.values;
+  if (v.model || !v.serial) return;
+  // A serial's prefix often identifies the product ("KT..." is the air conditioner).
+  std::vector<const product*> fits = products_for_serial(*v.serial, products_);
+  if (!c.model_options.empty()) {
+    std::vector<const product*> narrowed;
+    for (const product* p : fits) {
+      if (contains(c.model_options, p->model)) narrowed.push_back(p);
+    }
+    fits = narrowed;
+  }
+  if (fits.size() == 1) {
+    v.model = fits.front()->model;
+    c.model_options.clear();
   }
 }
 
@@ -468,6 +750,113 @@ void intake_step::complain_about(slot awaited) {
   }
 }
 
+bool intake_step::offer_duplicate() {
+  conversation& c = conv();
+  const slot_values& v = c.values;
+  if (c.duplicate_offered || ctx_.open_tickets.empty() || (!v.serial && !v.model)) return false;
+  for (const ticket_summary& t : ctx_.open_tickets) {
+    const bool same_serial = v.serial && !t.serial.empty() && normalise_code(t.serial) == *v.serial;
+    // Same customer (the bot passes this customer's tickets) and same product.
+    const bool same_model = v.model && !t.model.empty() && products_.find_model(t.model) == current_product() &&
+                            (!v.serial || t.serial.empty());
+    if (!same_serial && !same_model) continue;
+    c.duplicate_offered = true;
+    c.offer = "duplicate";
+    c.offer_ref = t.number;
+    params p{{"ticket_number", t.number}};
+    if (!t.model.empty()) p.emplace_back("model", t.model);
+    if (!t.created.empty()) p.emplace_back("created", t.created);
+    if (!t.stage.empty()) p.emplace_back("stage_" + t.stage, "1");
+    say("duplicate_found", std::move(p));
+    return true;
+  }
+  return false;
+}
+
+bool intake_step::offer_knowledge() {
+  conversation& c = conv();
+  const slot_values& v = c.values;
+  if (!v.problem || products_.knowledge.empty()) return false;
+  const std::vector<const knowledge_entry*> found = match_knowledge(fold_plain(*v.problem), current_product(), products_);
+  c.knowledge_ids.clear();
+  for (const knowledge_entry* e : found) c.knowledge_ids.push_back(e->id);
+  if (c.kb_offered) return false;
+  // Self-service fits faults and questions, never a safety case or a request for a service.
+  const std::string type = v.service_type.value_or("repair");
+  if (type != "repair" && type != "usage") return false;
+  for (const knowledge_entry* e : found) {
+    if (!e->self_service || e->solution.empty()) continue;
+    c.kb_offered = true;
+    c.offer = "kb";
+    c.offer_ref = e->id;
+    params p{{"solution", e->solution}, {"symptom", e->symptom}, {"knowledge_id", e->id}};
+    if (!e->cause.empty()) p.emplace_back("cause", e->cause);
+    say("kb_offer", std::move(p));
+    return true;
+  }
+  return false;
+}
+
+bool intake_step::handle_offer(const folded_text& folded, command cmd) {
+  conversation& c = conv();
+  const std::string offer = c.offer, ref = c.offer_ref;
+  c.offer.clear();
+  c.offer_ref.clear();
+  const bool at_summary = c.state == "confirming";
+  const offer_answer answer = read_offer_answer(folded.text, offer, at_summary);
+  if (offer == "kb") {
+    if (answer == offer_answer::yes) {
+      deflect(ref);
+      return true;
+    }
+    if (answer == offer_answer::no) {
+      say("kb_not_resolved");
+      if (at_summary) {
+        show_summary();
+      } else {
+        ask_next();
+      }
+      return true;
+    }
+    if (cmd == command::none && will_try(folded.text)) {
+      c.offer = offer;  // still open: they will tell us after trying
+      c.offer_ref = ref;
+      say("kb_wait");
+      return true;
+    }
+    return false;
+  }
+  if (offer == "duplicate") {
+    if (answer == offer_answer::yes && in_intake(c)) {
+      add_to_ticket(ref);
+      return true;
+    }
+    if (answer == offer_answer::no) {
+      if (at_summary) {
+        show_summary();
+      } else {
+        ask_next();
+      }
+      return true;
+    }
+    return false;
+  }
+  if (offer == "serial" && c.awaiting == slot::serial) {
+    if (answer == offer_answer::yes) {
+      c.values.serial = ref;
+      c.reasks = 0;
+      model_from_serial();
+      ask_next();
+      return true;
+    }
+    if (answer == offer_answer::no) {
+      ask(slot::serial);
+      return true;
+    }
+  }
+  return false;
+}
+
 void intake_step::handle_confirming(const folded_text& folded, const std::string& source, command cmd) {
   conversation& c = conv();
   if (cmd == command::confirm) {
@@ -477,7 +866,11 @@ void intake_step::handle_confirming(const folded_text& folded, const std::string
   std::string work = folded.text;
   const std::optional<slot> target = correction_target(folded.text);
   std::vector<slot> filled = extract_all(work, folded, source);
-  if (filled.empty() && target) {
+  if (!c.model_options.empty() && !c.values.model) {
+    // unreachable in practice: the summary has a model; keep the state consistent anyway
+    c.model_options.clear();
+  }
+  if (target && std::find(filled.begin(), filled.end(), *target) == filled.end()) {
     std::optional<std::string>* value = value_of(c.values, *target);
     const std::size_t at = correction_value_at(folded.text, *target);
     if ((*target == slot::problem || *target == slot::name) && at != std::string_view::npos) {
@@ -492,10 +885,12 @@ void intake_step::handle_confirming(const folded_text& folded, const std::string
           *value = std::move(name);
         }
       }
-    } else {
+    } else if (filled.empty() && value != nullptr) {
       // "改一下日期": forget the old answer and ask that question again.
       value->reset();
       if (*target == slot::purchase_date) c.values.purchase_date_approximate = false;
+      const std::string name(to_string(*target));
+      c.skipped.erase(std::remove(c.skipped.begin(), c.skipped.end(), name), c.skipped.end());
     }
     filled.push_back(*target);
   }
@@ -510,10 +905,135 @@ void intake_step::handle_confirming(const folded_text& folded, const std::string
   ask_next();
 }
 
+void intake_step::collect(const folded_text& folded, const std::string& source) {
+  conversation& c = conv();
+  const slot awaited = c.awaiting;
+  std::vector<slot> filled;
+  std::string work = folded.text;
+
+  // "1" / "第二个" / "the first one" after a which_model list.
+  if (awaited == slot::model && !c.model_options.empty()) {
+    const int choice = option_choice(folded.text);
+    if (choice >= 1 && static_cast<std::size_t>(choice) <= c.model_options.size()) {
+      c.values.model = c.model_options[static_cast<std::size_t>(choice) - 1];
+      c.model_options.clear();
+      filled.push_back(slot::model);
+      work.assign(work.size(), masked_byte);
+    }
+  }
+
+  std::vector<slot> extracted = extract_all(work, folded, source);
+  filled.insert(filled.end(), extracted.begin(), extracted.end());
+  take_problem(awaited, work, folded, source, filled);
+  take_free_name(awaited, work, folded, source, filled);
+  revalidate_serial();
+  model_from_serial();
+
+  // "找不到序列号" / "不记得了": go on without it rather than ask forever.
+  const bool answered = std::find(filled.begin(), filled.end(), awaited) != filled.end();
+  if (!answered && (awaited == slot::serial || awaited == slot::purchase_date || awaited == slot::name) &&
+      says_unknown(folded.text) && c.offer.empty()) {
+    c.skipped.emplace_back(to_string(awaited));
+    filled.push_back(awaited);
+  }
+
+  if (std::find(filled.begin(), filled.end(), awaited) != filled.end()) {
+    c.reasks = 0;
+  } else if (awaited != slot::none && filled.empty() && !said_something_) {
+    complain_about(awaited);
+  }
+  // Several products fit the name: ask which, unless the model is known by now.
+  if (!c.values.model && !c.model_options.empty() && !said_something_) {
+    std::vector<const product*> options;
+    for (const std::string& m : c.model_options) {
+      if (const product* p = products_.find_model(m)) options.push_back(p);
+    }
+    if (options.size() > 1) {
+      // Offers (duplicates, knowledge) wait for the model; the question goes out now.
+      ask_which_model(options);
+      return;
+    }
+  }
+  ask_next();
+}
+
+bool intake_step::handle_survey(const std::string& text, const folded_text& folded, command cmd) {
+  conversation& c = conv();
+  if (cmd == command::human) {
+    human_handoff();
+    return true;
+  }
+  if (cmd == command::status) {
+    status_reply(folded.text);
+    return true;
+  }
+  if (cmd == command::help) {
+    say("help");
+    say("survey_unclear");
+    return true;
+  }
+  auto leave = [&] {
+    c.state = "idle";
+    c.awaiting = slot::none;
+    c.survey_score.clear();
+    c.reasks = 0;
+    return false;
+  };
+  if (cmd == command::cancel || cmd == command::restart) return leave();
+  // A new fault report is not a rating: leave the survey and take the report.
+  const service_type_hint hint = infer_service_type(folded.text);
+  const bool new_report = !hint.type.empty() || extract_model(folded.text, products_, false).has_value();
+
+  if (c.awaiting == slot::survey_comment) {
+    const std::string_view comment = trim_answer(text);
+    if (comment.empty() || (new_report && hint.type != "complaint")) return leave();
+    out_.survey = survey_result{c.ticket, c.survey_score, std::string(first_code_points(comment, max_problem_code_points)),
+                                std::nullopt};
+    c.state = "completed";
+    c.awaiting = slot::none;
+    say("survey_thanks", {{"comment", "1"}, {"score_" + c.survey_score, "1"}});
+    return true;
+  }
+
+  const survey_reply r = parse_survey_reply(text, c.language);
+  if (r.score == survey_score::satisfied || r.score == survey_score::neutral ||
+      r.score == survey_score::dissatisfied) {
+    const std::string score(to_string(r.score));
+    out_.survey = survey_result{c.ticket, score, r.comment, r.stars};
+    c.survey_score = score;
+    c.reasks = 0;
+    if (r.comment.empty() && r.score != survey_score::satisfied) {
+      // Neutral or dissatisfied without a reason: ask what went wrong (a supervisor follows up).
+      c.awaiting = slot::survey_comment;
+      say("survey_ask_comment", {{"score_" + score, "1"}});
+    } else {
+      c.state = "completed";
+      c.awaiting = slot::none;
+      params p{{"score_" + score, "1"}};
+      if (!r.comment.empty()) p.emplace_back("comment", "1");
+      say("survey_thanks", std::move(p));
+    }
+    return true;
+  }
+  if (new_report) return leave();
+  // Unclear or unrelated: asked once more, then the message is handled as a new conversation.
+  if (c.reasks == 0) {
+    c.reasks = 1;
+    say("survey_unclear", r.score == survey_score::ambiguous ? params{{"ambiguous", "1"}} : params{});
+    return true;
+  }
+  return leave();
+}
+
 void intake_step::handle_text(const std::string& text) {
   conversation& c = conv();
   const folded_text folded = fold(text);
   const command cmd = detect_command(folded.text);
+
+  if (c.state == "survey" && handle_survey(text, folded, cmd)) return;
+  if (!c.offer.empty() && in_intake(c) && handle_offer(folded, cmd)) return;
+  c.offer.clear();
+  c.offer_ref.clear();
 
   switch (cmd) {
     case command::cancel:
@@ -532,7 +1052,7 @@ void intake_step::handle_text(const std::string& text) {
       if (in_intake(c)) ask(c.awaiting == slot::none ? slot::model : c.awaiting);
       return;
     case command::human:
-      say("human_handoff");
+      human_handoff();
       return;
     case command::status:
       status_reply(folded.text);
@@ -548,20 +1068,7 @@ void intake_step::handle_text(const std::string& text) {
     handle_confirming(folded, text, cmd);
     return;
   }
-
-  const slot awaited = c.awaiting;
-  std::string work = folded.text;
-  std::vector<slot> filled = extract_all(work, folded, text);
-  take_free_text(awaited, work, folded, text, filled);
-  revalidate_serial();
-
-  const bool answered = std::find(filled.begin(), filled.end(), awaited) != filled.end();
-  if (answered) {
-    c.reasks = 0;
-  } else if (awaited != slot::none && filled.empty() && !said_something_) {
-    complain_about(awaited);
-  }
-  ask_next();
+  collect(folded, text);
 }
 
 void intake_step::handle_event() {
@@ -571,10 +1078,11 @@ void intake_step::handle_event() {
   if (event == "subscribe") {
     start_intake();
     greet_ = false;
-    c.awaiting = slot::model;
     params p;
     if (!products_.products.empty()) p.emplace_back("example", products_.products.front().model);
     say("welcome", std::move(p));
+    // The welcome says hello; the first question follows so the customer knows what to send.
+    ask(slot::model);
     return;
   }
   if (event == "unsubscribe") {
@@ -609,7 +1117,8 @@ outcome intake_step::run() {
   c.last_activity = ctx_.now;
 
   std::string text = sanitise_utf8(std::string_view(message_.text).substr(0, max_text_bytes));
-  if (c.language.empty()) c.language = detect_language(message_.kind == "event" ? "" : text, ctx_.default_language);
+  if (message_.kind != "event") update_language(text);
+  if (c.language.empty()) c.language = ctx_.default_language;
 
   const std::string& kind = message_.kind;
   if (kind == "event") {
@@ -622,6 +1131,7 @@ outcome intake_step::run() {
       c.attachments.push_back({sanitise_utf8(a.kind), sanitise_utf8(a.ref)});
     }
     if (kind == "location") {
+      c.location = std::string(first_code_points(trim_answer(text), 200));
       say("location_received");
     } else {
       params p;
@@ -629,9 +1139,12 @@ outcome intake_step::run() {
       p.emplace_back(shown, "1");
       say("attachment_received", std::move(p));
     }
-    // Voice messages may carry WeChat's speech recognition: that text is an answer too.
-    if (kind == "voice" && !trim_answer(text).empty()) {
+    // Voice messages may carry WeChat's speech recognition, and a photo a caption: that text
+    // is an answer too.
+    if (kind != "location" && !trim_answer(text).empty()) {
       handle_text(text);
+    } else if (c.state == "confirming") {
+      show_summary();
     } else {
       ask(c.awaiting == slot::none ? slot::model : c.awaiting);
     }
@@ -657,8 +1170,22 @@ std::string_view to_string(slot s) {
     case slot::phone: return "phone";
     case slot::name: return "name";
     case slot::confirm: return "confirm";
+    case slot::survey_score: return "survey_score";
+    case slot::survey_comment: return "survey_comment";
   }
   return "null";
+}
+
+conversation await_survey(const conversation& current, std::string ticket_number, std::int64_t now) {
+  conversation c;
+  c.language = current.language;
+  c.language_sure = current.language_sure;
+  c.state = "survey";
+  c.awaiting = slot::survey_score;
+  c.ticket = sanitise_utf8(ticket_number);
+  c.started_at = now;
+  c.last_activity = now;
+  return c;
 }
 
 bool idle_expired(const conversation& c, std::int64_t now, int idle_timeout_minutes) {
@@ -691,7 +1218,10 @@ std::vector<std::string_view> template_keys() {
           "ask_phone",      "invalid_phone",      "ask_name",           "confirm_summary",
           "ticket_created", "cancelled",          "restarted",          "expired",
           "help",           "human_handoff",      "attachment_received", "location_received",
-          "safety_advice",  "status_unknown",     "ticket_status",      "generic_retry"};
+          "safety_advice",  "status_unknown",     "ticket_status",      "generic_retry",
+          "ticket_status_list", "serial_did_you_mean", "kb_offer",        "kb_resolved",
+          "kb_not_resolved", "kb_wait",           "duplicate_found",    "duplicate_added",
+          "survey_thanks",  "survey_ask_comment", "survey_unclear"};
 }
 
 outcome step(const conversation& current, const inbound& message, const context& ctx) {

@@ -14,8 +14,11 @@
 namespace dialogs {
 
 // What the dialog is waiting for; names are the contract's `awaiting` values.
-enum class slot { none, service_type, model, serial, problem, purchase_date, service_method, phone, name, confirm };
-std::string_view to_string(slot s);  // "model", ..., "null" for none
+enum class slot {
+  none, service_type, model, serial, problem, purchase_date, service_method, phone, name, confirm,
+  survey_score, survey_comment,
+};
+std::string_view to_string(slot s);  // "model", ..., "survey_score", "null" for none
 
 struct attachment {
   std::string kind;  // image | voice | video | file
@@ -38,15 +41,35 @@ struct slot_values {
 
 // Everything the dialog remembers between messages; stored as JSON by the bot.
 struct conversation {
-  std::string state = "idle";  // idle | collecting | confirming | completed | cancelled | expired
+  // idle | collecting | confirming | completed | cancelled | expired | deflected (a knowledge
+  // base answer solved it, no ticket) | survey (the bot set it: a ticket awaits a rating)
+  std::string state = "idle";
   slot awaiting = slot::none;
   std::string language;        // zh-CN | en; empty until detected
+  bool language_sure = false;  // detected from the customer's words (not the default)
   slot_values values;
   std::vector<attachment> attachments;
   std::int64_t started_at = 0;     // Unix seconds of the first message of this intake
   std::int64_t last_activity = 0;  // Unix seconds of the last inbound message
   int reasks = 0;                  // consecutive invalid answers for `awaiting`
-  std::string ticket;              // number of the ticket this intake opened, once opened
+  // Number of the ticket this intake opened (or added to), once there is one. In state
+  // "survey": the ticket being rated (the bot sets it).
+  std::string ticket;
+
+  // Models offered by the last which_model question, in order, so "1" / "第二个" picks one.
+  std::vector<std::string> model_options;
+  // A question the last reply asked besides the slot question: "" | "kb" (did this solution
+  // help?) | "duplicate" (add to the open ticket `offer_ref`?) | "serial" (did you mean
+  // `offer_ref`?). The next message may answer it or simply go on with the intake.
+  std::string offer;
+  std::string offer_ref;
+  bool kb_offered = false;          // a self-service answer was offered in this intake
+  bool duplicate_offered = false;   // an open ticket was offered in this intake
+  std::vector<std::string> skipped; // slots the customer cannot give ("serial", "purchase_date", "name")
+  std::vector<std::string> knowledge_ids;  // knowledge entries matching the problem (for engineers)
+  std::string location;             // label of a location message, if any
+  bool human_requested = false;     // the customer asked for a person during this intake
+  std::string survey_score;         // state "survey": the score already given (for a later comment)
 
   // JSON text of this state (stable field names, used by the store and the API).
   std::string to_json() const;
@@ -69,13 +92,36 @@ struct local_date {
   int year = 1970, month = 1, day = 1;
 };
 
+// One of the customer's open tickets, as the bot knows it (for duplicates and status answers).
+struct ticket_summary {
+  std::string number;   // SR...
+  std::string type;     // repair | ...
+  std::string state;    // pending_assignment | assigned | in_progress | ...
+  std::string stage;    // accepted | in_progress | awaiting_confirmation | completed
+  std::string model;    // catalog model, may be empty
+  std::string serial;   // normalised serial, may be empty
+  std::string created;  // YYYY-MM-DD
+};
+
+// What the bot tells the dialog before each step. Everything is optional: the dialog works
+// with a default-constructed context (no catalog: it cannot recognise products).
 struct context {
-  const catalog* products = nullptr;
+  const catalog* products = nullptr;  // call catalog::prepare() once after loading
   std::int64_t now = 0;          // Unix seconds, from the bot's clock
   local_date today;              // today in the configured time zone
   int idle_timeout_minutes = 30;
   std::string default_language = "zh-CN";
   std::string default_region = "CN";  // libphonenumber region for numbers without +CC
+  // The customer's tickets that are not closed/cancelled (same channel identity, or same
+  // phone): status questions are answered from them and a new report for the same serial,
+  // or the same model, is offered to be added to one instead of opening another.
+  std::vector<ticket_summary> open_tickets;
+  // A phone the bot already knows for this customer (customer record, or the SMS sender):
+  // taken as the contact phone unless the customer gives another (the summary shows it).
+  std::string channel_phone;
+  // Minutes until a person picks up a handed-over conversation; 0: unknown ("as soon as
+  // possible"). Passed to the human_handoff reply as `wait_minutes`.
+  int human_wait_minutes = 0;
 };
 
 // A message to send: a template key (templates/<lang>/<key>.mustache) and its parameters.
@@ -93,6 +139,25 @@ struct ticket_draft {
   bool purchase_date_approximate = false;
   std::optional<bool> in_warranty;  // nullopt when it cannot be computed
   std::vector<attachment> attachments;
+  std::vector<std::string> knowledge_ids;  // matching knowledge entries, for the engineer
+  std::string location;                    // location label the customer sent, if any
+  bool human_requested = false;            // flag the ticket for a person
+};
+
+// New information for one of the customer's open tickets (they said it is the same problem).
+struct ticket_addition {
+  std::string ticket;  // number from context::open_tickets
+  std::string note;    // what the customer said this time (problem text), may be empty
+  std::string phone;   // E.164, when they gave one
+  std::vector<attachment> attachments;
+};
+
+// A satisfaction rating for conversation::ticket (state "survey").
+struct survey_result {
+  std::string ticket;
+  std::string score;    // satisfied | neutral | dissatisfied
+  std::string comment;  // may be empty
+  std::optional<int> stars;
 };
 
 struct outcome {
@@ -101,10 +166,27 @@ struct outcome {
   // A reply may use the parameter "ticket_number": the bot fills it once the ticket exists.
   std::vector<reply> replies;
   std::optional<ticket_draft> ticket;  // set when the customer confirmed
+  // The customer asked for a person ("转人工", "human"): flag next.ticket (or the conversation,
+  // when no ticket exists yet; the draft also carries human_requested) for staff.
+  bool human_requested = false;
+  // A knowledge-base answer solved the problem: no ticket; count it as deflected.
+  bool deflected = false;
+  std::string knowledge_id;  // the entry that solved it (with deflected)
+  std::optional<ticket_addition> addition;  // add this to an open ticket instead of a new one
+  // A rating to record on next.ticket (may come twice: score first, then a comment; the later
+  // one replaces the earlier).
+  std::optional<survey_result> survey;
 };
 
 // One dialog step. Never throws (any internal failure yields a generic re-ask).
 outcome step(const conversation& current, const inbound& message, const context& ctx);
+
+// The state the bot stores when ticket `ticket_number` awaits a rating (it sends the survey
+// question itself): the next message from this customer is read as the rating by step(),
+// which answers with survey_thanks / survey_ask_comment / survey_unclear and sets
+// outcome::survey. A message that is plainly not a rating (a new fault report, a command)
+// leaves the survey and is handled as usual. Keeps the language of `current`.
+conversation await_survey(const conversation& current, std::string ticket_number, std::int64_t now);
 
 // Every template key step() can emit, so tests can check that each exists in every language.
 std::vector<std::string_view> template_keys();

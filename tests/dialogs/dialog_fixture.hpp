@@ -35,6 +35,7 @@ inline const dialogs::catalog& test_catalog() {
                                       "^SN[0-9]{5,10}$", 12));
     c.products.push_back(make_product("XYZ-100", "净水器", "water purifier", "water", {"净水机", "purifier"},
                                       "^XY[0-9]{6}$", 12));
+    c.prepare();
     return c;
   }();
   return c;

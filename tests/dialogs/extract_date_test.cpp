@@ -58,7 +58,7 @@ TEST_CASE("extract_date reads absolute and relative purchase dates", "[dialogs][
       {"zh-CN", "13800135678", ""},
       {"zh-CN", "138-0013-5678", ""},
       {"zh-CN", "SN5612345", ""},
-      {"zh-CN", "去年", ""},
+      {"zh-CN", "去年", "2025-01-01~"},
       {"zh-CN", "改一下日期", ""},
       {"en", "may I ask", ""},
       {"en", "the washer is broken", ""},

@@ -32,7 +32,7 @@ SCENARIO("the product.md WeChat sample conversation, step by step", "[dialogs][s
       CHECK(d.say("洗衣机坏了") == Keys{"which_model"});
       THEN("the bot greets them and asks which of the washers it is") {
         CHECK(d.param("which_model", "greet") == "1");
-        CHECK(d.param("which_model", "options") == "ABC-2000(滚筒洗衣机)、ABC-3000(波轮洗衣机)");
+        CHECK(d.param("which_model", "options") == "1. ABC-2000(滚筒洗衣机)、2. ABC-3000(波轮洗衣机)");
         CHECK(d.conv.state == "collecting");
         CHECK(d.conv.awaiting == slot::model);
         CHECK(d.conv.language == "zh-CN");
@@ -167,7 +167,7 @@ SCENARIO("invalid answers are asked again with a hint, then a human is offered",
       }
       AND_WHEN("they fail three times") {
         d.say("12345");
-        CHECK(d.say("不知道") == Keys{"invalid_serial"});
+        CHECK(d.say("在哪里") == Keys{"invalid_serial"});
         THEN("a human is offered, and a valid serial moves on") {
           CHECK(d.param("invalid_serial", "offer_human") == "1");
           CHECK(d.say("SN5612345") == Keys{"ask_problem"});
@@ -283,7 +283,9 @@ SCENARIO("cancel, restart, help, human and status", "[dialogs][scenario]") {
     }
     WHEN("the customer asks for help, a human or the status") {
       CHECK(d.say("帮助") == Keys{"help", "ask_problem"});
-      CHECK(d.say("转人工") == Keys{"human_handoff"});
+      CHECK(d.say("转人工") == Keys{"human_handoff", "ask_problem"});
+      CHECK(d.last.human_requested);
+      CHECK(d.param("human_handoff", "resume") == "1");
       CHECK(d.say("进度") == Keys{"status_unknown", "ask_problem"});
       CHECK(d.say("status SR20260512001") == Keys{"ticket_status", "ask_problem"});
       CHECK(d.param("ticket_status", "ticket_number") == "SR20260512001");
@@ -325,7 +327,7 @@ SCENARIO("WeChat events", "[dialogs][scenario]") {
   GIVEN("a WeChat user") {
     driver d;
     WHEN("they subscribe") {
-      CHECK(d.send(dialogs_test::event_message("subscribe")) == Keys{"welcome"});
+      CHECK(d.send(dialogs_test::event_message("subscribe")) == Keys{"welcome", "ask_model"});
       THEN("the intake starts and waits for the model") {
         CHECK(d.conv.state == "collecting");
         CHECK(d.conv.awaiting == slot::model);
@@ -360,24 +362,29 @@ SCENARIO("emergencies get safety advice first and critical priority", "[dialogs]
       CHECK(d.conv.values.priority == "critical");
     }
     AND_WHEN("the intake completes") {
-      d.say("ABC-2000");
-      CHECK(d.say("SN5612345") == Keys{"ask_problem"});
-      CHECK(d.say("冒烟,焦味很重") == Keys{"ask_purchase_date"});  // advice is not repeated
+      // The phone comes first (the engineer calls back within 15 minutes); the first message
+      // already described the problem, and the method is on-site without asking.
+      CHECK(d.say("ABC-2000") == Keys{"ask_phone"});
+      CHECK(d.param("ask_phone", "emergency") == "1");
+      CHECK(d.conv.values.problem == "冒烟了,有焦味");
+      CHECK(d.say("13800135678") == Keys{"ask_serial"});
+      CHECK(d.say("SN5612345,焦味很重") == Keys{"ask_purchase_date"});  // advice is not repeated
       d.say("2025-03-15");
-      d.say("1");
-      d.say("13800135678");
-      d.say("张先生");
+      CHECK(d.say("张先生") == Keys{"confirm_summary"});
       CHECK(d.param("confirm_summary", "emergency") == "1");
+      CHECK(d.param("confirm_summary", "method_onsite") == "1");
       d.say("确认");
       REQUIRE(d.last.ticket);
       CHECK(d.last.ticket->type == "emergency");
       CHECK(d.last.ticket->priority == "critical");
+      CHECK(d.last.ticket->service_method == "onsite");
+      CHECK(d.last.ticket->problem == "冒烟了,有焦味；焦味很重");
     }
   }
   GIVEN("a customer mentioning sparks in English mid-intake") {
     driver d;
     d.say("ABC-2000 SN5612345");
-    CHECK(d.say("I saw sparks from the back") == Keys{"safety_advice", "ask_purchase_date"});
+    CHECK(d.say("I saw sparks from the back") == Keys{"safety_advice", "ask_phone"});
   }
 }
 
@@ -446,4 +453,89 @@ SCENARIO("an SMS customer's number is offered as the contact phone", "[dialogs][
   d.say("漏水");
   d.say("2025-03-15");
   CHECK(d.say("3") == Keys{"ask_name"});  // the phone question is skipped
+}
+
+SCENARIO("understanding customers: options, negation, knowledge base, duplicates", "[dialogs][scenario]") {
+  GIVEN("a which_model list") {
+    driver d;
+    d.say("洗衣机不转了");
+    REQUIRE(d.conv.model_options.size() == 2);
+    THEN("a number or an ordinal picks from it") {
+      CHECK(d.say("2") == Keys{"ask_serial"});
+      CHECK(d.conv.values.model == "ABC-3000");
+      CHECK(d.conv.values.problem == "不转了");
+    }
+    THEN("an ordinal word picks from it") {
+      CHECK(d.say("第一个") == Keys{"ask_serial"});
+      CHECK(d.conv.values.model == "ABC-2000");
+    }
+  }
+  GIVEN("a serial whose prefix names the product") {
+    driver d;
+    CHECK(d.say("净水器漏水,序列号XY123456") == Keys{"ask_purchase_date"});
+    CHECK(d.conv.values.model == "XYZ-100");
+  }
+  GIVEN("a negated service method") {
+    driver d;
+    d.say("ABC-2000 SN5612345 不转了 2025-03-15");
+    CHECK(d.say("不要上门,我自己送过去") == Keys{"ask_phone"});
+    CHECK(d.conv.values.service_method == "carry_in");
+  }
+  GIVEN("a catalog with a self-service answer") {
+    driver d;
+    dialogs::catalog cat = dialogs_test::test_catalog();
+    cat.knowledge.push_back({"KB001", {"ABC-2000"}, {"噪音", "noise"}, "噪音大", "地脚不平", "调平地脚", true});
+    cat.prepare();
+    d.ctx.products = &cat;
+    CHECK(d.say("ABC-2000 脱水噪音很大") == Keys{"kb_offer", "ask_serial"});
+    CHECK(d.param("kb_offer", "solution") == "调平地脚");
+    WHEN("it solved the problem") {
+      CHECK(d.say("解决了") == Keys{"kb_resolved"});
+      CHECK(d.last.deflected);
+      CHECK(d.last.knowledge_id == "KB001");
+      CHECK_FALSE(d.last.ticket);
+      CHECK(d.conv.state == "deflected");
+    }
+    WHEN("it did not") {
+      CHECK(d.say("没有") == Keys{"kb_not_resolved", "ask_serial"});
+      CHECK(d.say("SN5612345") == Keys{"ask_purchase_date"});
+      CHECK(d.conv.knowledge_ids == std::vector<std::string>{"KB001"});
+    }
+  }
+  GIVEN("an open ticket for the same serial") {
+    driver d;
+    d.ctx.open_tickets = {{"SR20260505007", "repair", "assigned", "accepted", "ABC-2000", "SN5612345", "2026-05-05"}};
+    CHECK(d.say("ABC-2000 还是不转,SN5612345") == Keys{"duplicate_found", "ask_purchase_date"});
+    WHEN("the customer says it is the same problem") {
+      CHECK(d.say("补充到原来的工单") == Keys{"duplicate_added"});
+      REQUIRE(d.last.addition);
+      CHECK(d.last.addition->ticket == "SR20260505007");
+      CHECK(d.last.addition->note == "还是不转");
+      CHECK_FALSE(d.last.ticket);
+    }
+    WHEN("the customer just goes on") {
+      CHECK(d.say("2025-03-15") == Keys{"ask_service_method"});
+      CHECK(d.conv.values.purchase_date == "2025-03-15");
+    }
+    THEN("a status question names that ticket") {
+      CHECK(d.say("我的工单到哪了") == Keys{"ticket_status", "ask_purchase_date"});
+      CHECK(d.param("ticket_status", "ticket_number") == "SR20260505007");
+      CHECK(d.param("ticket_status", "stage_accepted") == "1");
+    }
+  }
+  GIVEN("a full report in one message") {
+    driver d;
+    THEN("the summary comes in one turn") {
+      CHECK(d.say("ABC-2000洗衣机,序列号SN5612345,2025年3月15日买的,不脱水,上门维修,电话13800135678,张先生") ==
+            Keys{"confirm_summary"});
+      CHECK(d.param("confirm_summary", "greet") == "1");
+    }
+  }
+  GIVEN("a conversation that switches language") {
+    driver d;
+    d.say("洗衣机坏了");
+    CHECK(d.conv.language == "zh-CN");
+    d.say("Sorry, can we speak English please");
+    CHECK(d.conv.language == "en");
+  }
 }
