@@ -1,0 +1,27 @@
+#pragma once
+// Staff API authentication (contract: Staff API): bearer tokens from the staff file, stored as
+// SHA-256 hashes, each bound to one staff member and role. Shared by the read and write sides.
+
+#include "bot/app.hpp"
+#include "bot/http.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace bot {
+
+// Lower-case hex SHA-256 of `text`.
+std::string sha256_hex(std::string_view text);
+
+// The staff member whose token hash matches the request's `Authorization: Bearer`, compared in
+// constant time; nullptr when the header is missing or matches nobody. Any thread.
+const staff_member* authenticate(const app& a, const http_request& req);
+
+// 401 with a WWW-Authenticate challenge.
+http_response unauthenticated();
+
+// Engineers (own tickets) and supervisors see full phone numbers; admins see them masked
+// (product.md).
+bool sees_full_phone(const staff_member& who);
+
+}  // namespace bot

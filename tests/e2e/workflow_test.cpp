@@ -1,0 +1,418 @@
+// End-to-end ticket workflow (issue 5): the real binary with the test clock, one fake gateway
+// for both the WeChat API and Twilio, staff notified by SMS. Intake over WeChat → assignment
+// notification at the engineer's fake SMS → progress → resolve → survey → rating; SLA breach,
+// reminders and expiry by moving the clock; two rejected resolutions lock the ticket; a restart
+// keeps every timer.
+#include "tests/e2e/fake_gateway.hpp"
+#include "tests/e2e/harness.hpp"
+
+#include <catch2/catch.hpp>
+#include <rapidjson/document.h>
+
+#include <chrono>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string twilio_path = std::string{"/2010-04-01/Accounts/"} + e2e::server::twilio_sid + "/Messages.json";
+const std::string cs_path = "/cgi-bin/message/custom/send";
+
+constexpr const char* engineer3_token = "e3-secret-token";
+constexpr const char* engineer_phone = "+8613900000001";
+constexpr const char* engineer3_phone = "+8613900000003";
+constexpr const char* supervisor_phone = "+8613900000009";
+
+rapidjson::Document parse_json(const std::string& text) {
+  rapidjson::Document d;
+  d.Parse(text.c_str());
+  INFO(text);
+  REQUIRE_FALSE(d.HasParseError());
+  return d;
+}
+
+std::string percent_decode(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') out.push_back(' ');
+    else if (s[i] == '%' && i + 2 < s.size()) {
+      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else out.push_back(s[i]);
+  }
+  return out;
+}
+
+// A Twilio request's form field.
+std::string form_field(const std::string& body, const std::string& name) {
+  std::istringstream in{body};
+  std::string pair;
+  while (std::getline(in, pair, '&'))
+    if (pair.rfind(name + "=", 0) == 0) return percent_decode(pair.substr(name.size() + 1));
+  return {};
+}
+
+// Staff: a supervisor and two laundry engineers, all notified by SMS; an admin.
+std::string staff_json(bool engineers_on_duty = true) {
+  const std::string duty = engineers_on_duty ? "true" : "false";
+  return std::string{R"({"staff": [
+    {"id": "S001", "name": "王主管", "role": "supervisor", "notify": {"channel": "sms", "address": ")"} +
+         supervisor_phone + R"("}, "api_token_sha256": ")" + e2e::sha256_hex(e2e::server::supervisor_token) + R"("},
+    {"id": "E001", "name": "李工", "role": "engineer", "skills": ["laundry", "general"], "on_duty": )" + duty +
+         R"(, "max_open": 10, "notify": {"channel": "sms", "address": ")" + engineer_phone +
+         R"("}, "api_token_sha256": ")" + e2e::sha256_hex(e2e::server::engineer_token) + R"("},
+    {"id": "E003", "name": "张工", "role": "engineer", "skills": ["laundry"], "on_duty": )" + duty +
+         R"(, "max_open": 10, "notify": {"channel": "sms", "address": ")" + engineer3_phone +
+         R"("}, "api_token_sha256": ")" + e2e::sha256_hex(engineer3_token) + R"("},
+    {"id": "A001", "name": "管理员", "role": "admin", "api_token_sha256": ")" +
+         e2e::sha256_hex(e2e::server::admin_token) + R"("}
+  ]})";
+}
+
+// The fake WeChat API and Twilio, answering success.
+void answer_success(e2e::fake_gateway& gw) {
+  gw.fallback("/cgi-bin/token", {200, R"({"access_token":"TOKEN","expires_in":7200})"});
+  gw.fallback("/cgi-bin/message/", {200, R"({"errcode":0,"errmsg":"ok"})"});
+  gw.fallback(twilio_path, {201, R"({"sid":"SM1","status":"queued"})"});
+}
+
+e2e::server::options workflow_options(e2e::fake_gateway& gw, bool engineers_on_duty = true) {
+  e2e::server::options o;
+  o.wechat_api_base = gw.base_url();
+  o.extra_channels = e2e::server::sms_block(gw.base_url());
+  // One customer sends a whole intake and ratings within seconds: no per-sender or per-IP limit.
+  o.extra_config = R"("test_clock": true, "limits": {"sender_per_minute": 0, "ip_per_second": 0})";
+  o.staff_json = staff_json(engineers_on_duty);
+  return o;
+}
+
+e2e::http_result post(e2e::server& s, const std::string& target, const std::string& body, const std::string& token) {
+  return e2e::http_call(s.port(), "POST", target, body,
+                        {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
+}
+
+rapidjson::Document advance(e2e::server& s, int minutes) {
+  auto res = post(s, "/api/v1/admin/clock", "{\"advance_minutes\": " + std::to_string(minutes) + "}",
+                  e2e::server::admin_token);
+  INFO(res.body);
+  REQUIRE(res.status == 200);
+  return parse_json(res.body);
+}
+
+rapidjson::Document ticket(e2e::server& s, const std::string& number) {
+  auto res = s.get("/api/v1/tickets/" + number, e2e::server::supervisor_token);
+  REQUIRE(res.status == 200);
+  return parse_json(res.body);
+}
+
+std::string state_of(e2e::server& s, const std::string& number) { return ticket(s, number)["state"].GetString(); }
+
+std::vector<std::string> history(e2e::server& s, const std::string& number) {
+  auto t = ticket(s, number);
+  std::vector<std::string> out;
+  for (const auto& e : t["history"].GetArray()) out.push_back(e["event"].GetString());
+  return out;
+}
+
+bool has_event(e2e::server& s, const std::string& number, const std::string& event) {
+  auto h = history(s, number);
+  return std::find(h.begin(), h.end(), event) != h.end();
+}
+
+// Waits until an SMS to `to` whose body contains every needle reached the fake Twilio.
+bool sms_arrives(e2e::fake_gateway& gw, const std::string& to, std::vector<std::string> needles,
+                 std::chrono::milliseconds timeout = 5s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  do {
+    std::string all;
+    for (const auto& r : gw.requests(twilio_path))
+      if (form_field(r.body, "To") == to) all += form_field(r.body, "Body");
+    if (std::all_of(needles.begin(), needles.end(), [&](const auto& n) { return all.find(n) != std::string::npos; }))
+      return true;
+    std::this_thread::sleep_for(20ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  return false;
+}
+
+// Waits until a WeChat customer-service message to `openid` containing `needle` was sent.
+bool cs_arrives(e2e::fake_gateway& gw, const std::string& openid, const std::string& needle,
+                std::chrono::milliseconds timeout = 5s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  do {
+    for (const auto& r : gw.requests(cs_path))
+      if (r.body.find(openid) != std::string::npos && r.body.find(needle) != std::string::npos) return true;
+    std::this_thread::sleep_for(20ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  return false;
+}
+
+std::string awaiting(e2e::server& s, const std::string& openid) {
+  auto res = s.get("/api/v1/conversations?channel=wechat&id=" + openid, e2e::server::supervisor_token);
+  if (res.status == 404) return "<none>";
+  REQUIRE(res.status == 200);
+  auto d = parse_json(res.body);
+  return d["awaiting"].IsNull() ? "null" : d["awaiting"].GetString();
+}
+
+// The product.md conversation, answering whatever the dialog asks; returns the ticket number.
+std::string intake(e2e::server& s, const std::string& openid, std::int64_t& msg_id) {
+  const std::map<std::string, std::string> answers{
+      {"model", "ABC-2000"},   {"serial", "SN5612345"}, {"problem", "脱水时噪音很大,机身晃动"},
+      {"purchase_date", "2025-03-15"}, {"service_method", "2"}, {"phone", "13800135678"},
+      {"name", "张先生"},      {"confirm", "确认"}};
+  s.say(openid, "洗衣机坏了", msg_id++);
+  std::string last;
+  for (int turn = 0; turn < 14; ++turn) {
+    auto slot = awaiting(s, openid);
+    CAPTURE(slot);
+    REQUIRE(answers.count(slot));
+    last = s.say(openid, answers.at(slot), msg_id++);
+    if (slot == "confirm") break;
+  }
+  std::smatch m;
+  REQUIRE(std::regex_search(last, m, std::regex{"SR[0-9]{11,}"}));
+  return m.str();
+}
+
+// Engineer E001 reports on-site progress and resolves.
+void work_and_resolve(e2e::server& s, const std::string& number, const std::string& token = e2e::server::engineer_token) {
+  auto progress = post(s, "/api/v1/tickets/" + number + "/progress", R"({"step": "onsite", "note": "明天上午到"})", token);
+  INFO(progress.body);
+  REQUIRE(progress.status == 200);
+  auto resolve = post(s, "/api/v1/tickets/" + number + "/resolve",
+                      R"({"report": "紧固电机并平衡滚筒,运行正常", "parts": ["减震器"]})", token);
+  INFO(resolve.body);
+  REQUIRE(resolve.status == 200);
+  CHECK(std::string{parse_json(resolve.body)["state"].GetString()} == "resolved");
+}
+
+}  // namespace
+
+TEST_CASE("The closed loop: assignment reaches the engineer, progress and the survey reach the customer",
+          "[e2e][workflow]") {
+  e2e::fake_gateway gw;
+  answer_success(gw);
+  e2e::server s{workflow_options(gw)};
+  s.start();
+  std::int64_t msg = 5000;
+  const std::string openid = "oWorkflowUser1";
+  auto number = intake(s, openid, msg);
+
+  // Assigned by rule at once; the engineer's SMS has what they need to call.
+  auto t = ticket(s, number);
+  CHECK(std::string{t["state"].GetString()} == "assigned");
+  CHECK(std::string{t["assignee"].GetString()} == "E001");
+  CHECK(std::string{t["stage"].GetString()} == "accepted");
+  CHECK(sms_arrives(gw, engineer_phone, {number, "+8613800135678", "ABC-2000", "SN5612345", "KB001"}));
+  bool reason_recorded = false;
+  for (const auto& e : t["history"].GetArray())
+    if (std::string{e["event"].GetString()} == "assigned")
+      reason_recorded = std::string{e["detail"]["reason"].GetString()}.find("rule #2 line=laundry; E001 had 0 open") == 0;
+  CHECK(reason_recorded);
+  // The customer is told who is coming, on WeChat (customer-service message: the window is open).
+  CHECK(cs_arrives(gw, openid, "李工"));
+
+  SECTION("progress, resolve, and a satisfied rating closes the ticket with the comment") {
+    auto progress = post(s, "/api/v1/tickets/" + number + "/progress", R"({"step": "onsite", "note": "明天上午到"})",
+                         e2e::server::engineer_token);
+    REQUIRE(progress.status == 200);
+    CHECK(std::string{parse_json(progress.body)["stage"].GetString()} == "in_progress");
+    CHECK(cs_arrives(gw, openid, "上门"));
+    auto resolve = post(s, "/api/v1/tickets/" + number + "/resolve",
+                        R"({"report": "紧固电机并平衡滚筒,运行正常", "parts": ["减震器"]})", e2e::server::engineer_token);
+    REQUIRE(resolve.status == 200);
+    CHECK(cs_arrives(gw, openid, "1 满意"));  // report summary and the survey question
+
+    auto reply = s.say(openid, "1 师傅很专业", msg++);
+    CHECK(reply.find("感谢") != std::string::npos);
+    auto closed = ticket(s, number);
+    CHECK(std::string{closed["state"].GetString()} == "closed");
+    CHECK(std::string{closed["stage"].GetString()} == "completed");
+    CHECK(std::string{closed["satisfaction"]["score"].GetString()} == "satisfied");
+    CHECK(std::string{closed["satisfaction"]["comment"].GetString()} == "师傅很专业");
+
+    auto report = s.get("/api/v1/reports/summary", e2e::server::supervisor_token);
+    REQUIRE(report.status == 200);
+    auto r = parse_json(report.body);
+    CHECK(r["tickets"].GetInt() == 1);
+    CHECK(r["satisfaction"]["satisfied"].GetInt() == 1);
+    CHECK(r["by_state"]["closed"].GetInt() == 1);
+    CHECK(r["first_response"]["count"].GetInt() == 1);
+    CHECK(s.get("/api/v1/reports/summary", e2e::server::engineer_token).status == 403);
+    CHECK(s.get("/api/v1/reports/summary?from=garbage", e2e::server::supervisor_token).status == 400);
+  }
+
+  SECTION("a dissatisfied rating reopens the ticket to a supervisor, who is notified") {
+    work_and_resolve(s, number);
+    auto reply = s.say(openid, "不满意,还是有噪音", msg++);
+    CHECK_FALSE(reply.empty());
+    CHECK(state_of(s, number) == "reopened");
+    CHECK(sms_arrives(gw, supervisor_phone, {number}));
+    auto t2 = ticket(s, number);
+    CHECK(std::string{t2["satisfaction"]["score"].GetString()} == "dissatisfied");
+  }
+
+  SECTION("no answer: one reminder after 24 h, then the survey expires unrated") {
+    work_and_resolve(s, number);
+    auto first = advance(s, 23 * 60);
+    CHECK_FALSE(has_event(s, number, "survey_reminded"));
+    auto second = advance(s, 61);
+    CHECK(second["timers_fired"].GetInt() >= 1);
+    CHECK(has_event(s, number, "survey_reminded"));
+    CHECK(cs_arrives(gw, openid, "期待您的评价"));
+    advance(s, 24 * 60);  // no second reminder
+    auto h = history(s, number);
+    CHECK(std::count(h.begin(), h.end(), "survey_reminded") == 1);
+    advance(s, 6 * 24 * 60);
+    auto expired = ticket(s, number);
+    CHECK(std::string{expired["state"].GetString()} == "closed");
+    CHECK(expired["satisfaction"].IsNull());
+  }
+
+  SECTION("no response before the deadline: near-breach to the engineer, breach to the supervisor, escalation") {
+    auto near = advance(s, 200);  // 80 % of the 240-minute response time
+    CHECK(near["timers_fired"].GetInt() >= 1);
+    CHECK(sms_arrives(gw, engineer_phone, {number, "即将超时"}));
+    CHECK_FALSE(ticket(s, number)["sla"]["breached"].GetBool());
+    advance(s, 41);
+    auto breached = ticket(s, number);
+    CHECK(breached["sla"]["breached"].GetBool());
+    CHECK(sms_arrives(gw, supervisor_phone, {number, "超时"}));
+    CHECK(has_event(s, number, "escalated"));
+    advance(s, 241);  // still nobody acted: management
+    auto h = history(s, number);
+    CHECK(std::count(h.begin(), h.end(), "escalated") == 2);
+    advance(s, 1000);  // already at the top
+    h = history(s, number);
+    CHECK(std::count(h.begin(), h.end(), "escalated") == 2);
+  }
+
+  SECTION("the staff API enforces roles, validates, and refuses illegal moves naming the state") {
+    const auto base = "/api/v1/tickets/" + number;
+    // Malformed and non-object bodies: 400.
+    CHECK(post(s, base + "/progress", "{\"step\": ", e2e::server::engineer_token).status == 400);
+    CHECK(post(s, base + "/progress", "[1,2]", e2e::server::engineer_token).status == 400);
+    CHECK(post(s, base + "/progress", "{\"step\": \"onsite\",}", e2e::server::engineer_token).status == 400);
+    CHECK(post(s, base + "/assign", "", e2e::server::supervisor_token).status == 400);
+    CHECK(post(s, base + "/notes", "{\"text\": \"\xff\xfe\"}", e2e::server::engineer_token).status == 400);
+    // Validation: 422.
+    CHECK(post(s, base + "/assign", R"({"engineer": "E003"})", e2e::server::supervisor_token).status == 422);
+    CHECK(post(s, base + "/assign", R"({"engineer": "E999", "reason": "x"})", e2e::server::supervisor_token).status ==
+          422);
+    CHECK(post(s, base + "/progress", R"({"step": "waiting_parts"})", e2e::server::engineer_token).status == 422);
+    CHECK(post(s, base + "/progress", R"({"step": "flying"})", e2e::server::engineer_token).status == 422);
+    CHECK(post(s, base + "/progress", R"({"step": "onsite", "colour": "red"})", e2e::server::engineer_token).status ==
+          422);
+    CHECK(post(s, base + "/resolve", R"({"report": "ok", "parts": "none"})", e2e::server::engineer_token).status ==
+          422);
+    // Roles: 403.
+    CHECK(post(s, base + "/assign", R"({"engineer": "E003", "reason": "x"})", e2e::server::engineer_token).status ==
+          403);
+    CHECK(post(s, base + "/progress", R"({"step": "onsite"})", engineer3_token).status == 403);
+    CHECK(post(s, base + "/progress", R"({"step": "onsite"})", e2e::server::supervisor_token).status == 403);
+    CHECK(post(s, base + "/close", "", e2e::server::admin_token).status == 403);
+    CHECK(post(s, base + "/notes", R"({"text": "x"})", engineer3_token).status == 403);
+    CHECK(post(s, base + "/notes", R"({"text": "x"})", "nobody").status == 401);
+    // Unknown ticket: 404; illegal transition: 409 naming the state.
+    CHECK(post(s, "/api/v1/tickets/SR20990101001/close", "", e2e::server::supervisor_token).status == 404);
+    auto close = post(s, base + "/close", "", e2e::server::supervisor_token);
+    CHECK(close.status == 409);
+    CHECK(close.body.find("assigned") != std::string::npos);
+    // A note is fine for the assigned engineer; ETA'd waiting for parts too.
+    CHECK(post(s, base + "/notes", R"({"text": "客户要求下午"})", e2e::server::engineer_token).status == 200);
+    CHECK(post(s, base + "/progress", R"({"step": "waiting_parts", "eta": "2030-05-14T10:00:00+08:00"})",
+               e2e::server::engineer_token)
+              .status == 200);
+    CHECK(cs_arrives(gw, openid, "2030-05-14 10:00"));
+    // Reassignment with a reason notifies both engineers.
+    auto reassign = post(s, base + "/assign", R"({"engineer": "E003", "reason": "李工请假"})", e2e::server::supervisor_token);
+    REQUIRE(reassign.status == 200);
+    CHECK(sms_arrives(gw, engineer3_phone, {number, "+8613800135678"}));
+    CHECK(sms_arrives(gw, engineer_phone, {number, "张工"}));
+    // Supervisor suspends and closes.
+    CHECK(post(s, base + "/suspend", R"({"reason": "客户出差"})", e2e::server::supervisor_token).status == 200);
+    CHECK(post(s, base + "/close", "{}", e2e::server::supervisor_token).status == 200);
+    CHECK(state_of(s, number) == "closed");
+    CHECK(post(s, base + "/reopen", "", e2e::server::supervisor_token).status == 200);
+    CHECK(state_of(s, number) == "reopened");
+  }
+}
+
+TEST_CASE("Two rejected resolutions lock the ticket for the service manager", "[e2e][workflow]") {
+  e2e::fake_gateway gw;
+  answer_success(gw);
+  e2e::server s{workflow_options(gw)};
+  s.start();
+  std::int64_t msg = 6000;
+  const std::string openid = "oWorkflowUser2";
+  auto number = intake(s, openid, msg);
+  work_and_resolve(s, number);
+  s.say(openid, "3 还是有噪音", msg++);
+  REQUIRE(state_of(s, number) == "reopened");
+  auto assign = post(s, "/api/v1/tickets/" + number + "/assign", R"({"engineer": "E003", "reason": "二次上门"})",
+                     e2e::server::supervisor_token);
+  REQUIRE(assign.status == 200);
+  work_and_resolve(s, number, engineer3_token);
+  s.say(openid, "不满意", msg++);
+  CHECK(state_of(s, number) == "locked");
+  CHECK(sms_arrives(gw, supervisor_phone, {number, "锁定"}));
+  // Locked tickets are for supervisors: the engineer cannot work it, a supervisor can close it.
+  CHECK(post(s, "/api/v1/tickets/" + number + "/progress", R"({"step": "onsite"})", engineer3_token).status == 409);
+  CHECK(post(s, "/api/v1/tickets/" + number + "/close", "", e2e::server::supervisor_token).status == 200);
+}
+
+TEST_CASE("Nobody eligible: supervisors told at once, locked at the response deadline", "[e2e][workflow]") {
+  e2e::fake_gateway gw;
+  answer_success(gw);
+  e2e::server s{workflow_options(gw, /*engineers_on_duty=*/false)};
+  s.start();
+  std::int64_t msg = 7000;
+  auto number = intake(s, "oWorkflowUser3", msg);
+  CHECK(state_of(s, number) == "pending_assignment");
+  CHECK(sms_arrives(gw, supervisor_phone, {number}));
+  advance(s, 241);
+  auto t = ticket(s, number);
+  CHECK(std::string{t["state"].GetString()} == "locked");
+  CHECK(t["sla"]["breached"].GetBool());
+  // A supervisor assigns it by hand from the locked queue.
+  CHECK(post(s, "/api/v1/tickets/" + number + "/assign", R"({"engineer": "E001", "reason": "临时加班"})",
+             e2e::server::supervisor_token)
+            .status == 200);
+}
+
+TEST_CASE("A restart in the middle keeps every timer and the test clock", "[e2e][workflow][restart]") {
+  e2e::fake_gateway gw;
+  answer_success(gw);
+  e2e::server s{workflow_options(gw)};
+  s.start();
+  std::int64_t msg = 8000;
+  auto number = intake(s, "oWorkflowUser4", msg);
+  advance(s, 100);
+  s.kill9();
+  s.start();
+  auto after = advance(s, 100);  // 200 minutes in total: past the 80 % mark (192)
+  CHECK(after["timers_fired"].GetInt() >= 1);
+  CHECK(has_event(s, number, "sla_near"));
+  advance(s, 41);
+  CHECK(ticket(s, number)["sla"]["breached"].GetBool());
+}
+
+TEST_CASE("The test clock exists only with test_clock: true, for admins", "[e2e][workflow]") {
+  e2e::server plain;
+  plain.start();
+  CHECK(post(plain, "/api/v1/admin/clock", R"({"advance_minutes": 5})", e2e::server::admin_token).status == 404);
+  e2e::fake_gateway gw;
+  answer_success(gw);
+  e2e::server s{workflow_options(gw)};
+  s.start();
+  CHECK(post(s, "/api/v1/admin/clock", R"({"advance_minutes": 5})", e2e::server::supervisor_token).status == 403);
+  CHECK(post(s, "/api/v1/admin/clock", R"({"advance_minutes": -5})", e2e::server::admin_token).status == 422);
+  CHECK(post(s, "/api/v1/admin/clock", R"({"advance_minutes": "5"})", e2e::server::admin_token).status == 422);
+  CHECK(post(s, "/api/v1/admin/clock", R"({"advance":)", e2e::server::admin_token).status == 400);
+  auto moved = advance(s, 60);
+  CHECK(std::string{moved["now"].GetString()}.find("+08:00") != std::string::npos);
+}
