@@ -20,3 +20,12 @@ if [ "${SB_SKIP_SANITIZE:-0}" != 1 ]; then
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      ctest --output-on-failure --timeout 900)
 fi
+
+# ---- fuzzing (issue 8; tests/fuzz/README.md) --------------------------------------------
+# clang + libFuzzer + ASan/UBSan in build-fuzz: regression inputs replayed, then every target
+# fuzzed for FUZZ_SECONDS (20 s each in CI, 2 at a time: about 90 s plus the clang build).
+# SB_SKIP_FUZZ=1 skips it locally.
+if [ "${SB_SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== fuzzing"
+  FUZZ_SECONDS=${FUZZ_SECONDS:-20} bash .ci/fuzz.sh
+fi

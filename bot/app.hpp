@@ -4,6 +4,7 @@
 #include "bot/clock.hpp"
 #include "bot/config.hpp"
 #include "bot/http.hpp"
+#include "bot/rate_limit.hpp"
 #include "bot/store_executor.hpp"
 #include "channels/wechat.hpp"
 #include "dialogs/catalog.hpp"
@@ -29,6 +30,12 @@ struct app {
   std::string attachments_dir = "var/attachments";
   // Called after a commit that enqueued outbox entries (wakes the outbox worker). May be empty.
   std::function<void()> on_outbox_enqueued;
+  // One pass of the timer worker / the outbox worker, for the test clock (contract: admin/clock);
+  // each returns how many timers / entries it claimed. Set by main; may be empty.
+  std::function<net::awaitable<int>()> run_timers_once;
+  std::function<net::awaitable<int>()> run_outbox_once;
+  // Per-customer message rate (config limits.sender_*); null: no limit. Set by main.
+  rate_limiter* sender_limiter = nullptr;
 };
 
 // The full route table: webhooks, staff API, operations endpoints.
@@ -39,6 +46,7 @@ std::vector<route> wechat_routes(app& a);
 std::vector<route> sms_routes(app& a);
 std::vector<route> email_routes(app& a);
 std::vector<route> staff_api_routes(app& a);
+std::vector<route> staff_write_routes(app& a);  // workflow changes, reports, test clock
 std::vector<route> operations_routes(app& a);
 
 }  // namespace bot

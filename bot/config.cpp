@@ -24,11 +24,14 @@ namespace {
 
 namespace rj = rapidjson;
 
-// Full precision so no number is silently rounded; encoding validation so a file saved in
-// the wrong encoding fails here rather than in a customer's message. Comments, NaN and
-// trailing commas stay off: the file is plain JSON. Without kParseStopWhenDoneFlag RapidJSON
-// rejects anything after the root value, which is the trailing-garbage check.
-constexpr unsigned parse_flags = rj::kParseFullPrecisionFlag | rj::kParseValidateEncodingFlag;
+// Encoding validation so a file saved in the wrong encoding fails here rather than in a
+// customer's message. Comments, NaN and trailing commas stay off: the file is plain JSON.
+// Without kParseStopWhenDoneFlag RapidJSON rejects anything after the root value, which is the
+// trailing-garbage check. No kParseFullPrecisionFlag: every number we accept is an integer
+// (parsed exactly either way; a fraction or exponent is refused as "expected integer"), and
+// RapidJSON 1.1.0's full-precision path calls clz(0) on inputs like "0e77" (undefined
+// behaviour; found by tests/fuzz, kept in tests/fuzz/regressions/config/).
+constexpr unsigned parse_flags = rj::kParseValidateEncodingFlag;
 
 constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 
@@ -162,8 +165,8 @@ void reject_duplicate_keys(const rj::Value& value, const std::string& path, cons
   }
 }
 
-void parse_json(const std::string& path, rj::Document& doc) {
-  const std::string text = read_file(path);
+// Parses `text` (read from `path`, which only names it in messages) into `doc`.
+void parse_json_text(std::string_view text, const std::string& path, rj::Document& doc) {
   // Editors on some systems save UTF-8 with a BOM; it carries no meaning, so accept it.
   const std::size_t start = std::string_view(text).starts_with(utf8_bom) ? utf8_bom.size() : 0;
   // RapidJSON's memory stream reads a NUL byte as end of input, which would hide whatever
@@ -176,6 +179,8 @@ void parse_json(const std::string& path, rj::Document& doc) {
                        rj::GetParseError_En(doc.GetParseError()));
   reject_duplicate_keys(doc, "", path);
 }
+
+void parse_json(const std::string& path, rj::Document& doc) { parse_json_text(read_file(path), path, doc); }
 
 // ---------------------------------------------------------------------------------------
 // Walking the document
@@ -708,15 +713,50 @@ std::map<std::string, sla_policy> default_sla() {
           {"critical", {15, std::nullopt, 120}}};
 }
 
+// Beyond the contract: the "limits" section (docs/config.md).
+limits_config read_limits(const node& n) {
+  n.allow_keys({"sender_per_minute", "sender_burst", "sender_cooldown_seconds", "ip_per_second", "ip_burst",
+                "trust_forwarded_for", "max_connections", "header_timeout_seconds", "body_timeout_seconds",
+                "idle_timeout_seconds", "transcript_max_messages"});
+  limits_config l;
+  if (auto v = n.find("sender_per_minute")) l.sender_per_minute = v->integer(0, 100000);
+  if (auto v = n.find("sender_burst")) l.sender_burst = v->integer(1, 100000);
+  if (auto v = n.find("sender_cooldown_seconds")) l.sender_cooldown_seconds = v->integer(0, 86400);
+  if (auto v = n.find("ip_per_second")) l.ip_per_second = v->integer(0, 1000000);
+  if (auto v = n.find("ip_burst")) l.ip_burst = v->integer(1, 1000000);
+  if (auto v = n.find("trust_forwarded_for")) l.trust_forwarded_for = v->boolean();
+  // Each connection is a file descriptor; the process limit (ulimit -n) must be above this.
+  if (auto v = n.find("max_connections")) l.max_connections = v->integer(1, 1000000);
+  if (auto v = n.find("header_timeout_seconds")) l.header_timeout_seconds = v->integer(1, 3600);
+  if (auto v = n.find("body_timeout_seconds")) l.body_timeout_seconds = v->integer(1, 3600);
+  if (auto v = n.find("idle_timeout_seconds")) l.idle_timeout_seconds = v->integer(1, 3600);
+  if (auto v = n.find("transcript_max_messages")) l.transcript_max_messages = v->integer(10, 1000000);
+  return l;
+}
+
+config config_from_document(const rj::Document& doc, const std::string& path);
+
 }  // namespace
 
 config load_config(const std::string& path) {
   rj::Document doc;
   parse_json(path, doc);
+  return config_from_document(doc, path);
+}
+
+config load_config_text(std::string_view text, const std::string& origin_name) {
+  rj::Document doc;
+  parse_json_text(text, origin_name, doc);
+  return config_from_document(doc, origin_name);
+}
+
+namespace {
+
+config config_from_document(const rj::Document& doc, const std::string& path) {
   const origin from{path, true};
   const node root = top_level(from, doc);
   root.allow_keys({"listen", "public_base_url", "default_language", "timezone", "store", "channels", "catalog_file",
-                   "staff_file", "rules_file", "agreements_file", "test_clock", "log_level", "outbox"});
+                   "staff_file", "rules_file", "agreements_file", "test_clock", "log_level", "outbox", "limits"});
 
   config cfg;
   if (auto v = root.find("listen")) read_listen(*v, cfg);
@@ -747,8 +787,11 @@ config load_config(const std::string& path) {
     if (cfg.outbox.max_backoff_seconds < cfg.outbox.base_backoff_seconds)
       v->fail_member("max_backoff_seconds", "must not be below base_backoff_seconds");
   }
+  if (auto v = root.find("limits")) cfg.limits = read_limits(*v);
   return cfg;
 }
+
+}  // namespace
 
 dialogs::catalog load_catalog(const std::string& path) {
   rj::Document doc;

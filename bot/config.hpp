@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace bot {
@@ -57,6 +58,29 @@ struct outbox_config {
   int lease_seconds = 120;         // a claimed entry is re-sent after this if its worker died
 };
 
+// Beyond the contract: limits that keep one client from taking the service down
+// (docs/config.md "limits", docs/operations.md). A rate of 0 turns that limit off.
+struct limits_config {
+  // Per customer (channel + sender): a token bucket of `sender_burst` messages refilled at
+  // `sender_per_minute`; the first message over it gets the slow_down reply, then every message
+  // from that sender is dropped for `sender_cooldown_seconds`.
+  int sender_per_minute = 30;
+  int sender_burst = 30;
+  int sender_cooldown_seconds = 300;
+  // Per client IP on /webhooks/ and /api/: over the bucket, 429.
+  int ip_per_second = 200;
+  int ip_burst = 1000;
+  // Take the client IP from the last X-Forwarded-For hop (only behind a proxy that sets it).
+  bool trust_forwarded_for = false;
+  // Inbound connections and their deadlines (bot/http_server.hpp server_limits).
+  int max_connections = 1000;
+  int header_timeout_seconds = 10;  // from a request's first byte to the end of its headers
+  int body_timeout_seconds = 30;
+  int idle_timeout_seconds = 60;    // keep-alive wait for the next request
+  // Messages kept per transcript (one intake, one ticket); later ones are not stored.
+  int transcript_max_messages = 500;
+};
+
 struct config {
   std::string listen_address = "127.0.0.1";
   int listen_port = 8080;                  // 0: any free port (the bound port is logged)
@@ -74,6 +98,7 @@ struct config {
   bool test_clock = false;
   std::string log_level = "info";          // beyond the contract: trace|debug|info|warn|error
   outbox_config outbox;                    // beyond the contract
+  limits_config limits;                    // beyond the contract
 };
 
 struct staff_member {
@@ -107,6 +132,10 @@ struct rules {
 // variable is an error naming it), strict keys and types, relative data-file paths resolved
 // against the current directory. Throws config_error.
 config load_config(const std::string& path);
+
+// The same from JSON text in memory; `origin` names the source in error messages (the fuzz
+// target and tests load config without a file). Throws config_error.
+config load_config_text(std::string_view text, const std::string& origin);
 
 // Load and validate the data files (extra fields allowed, missing required ones are errors
 // naming the entry, e.g. "catalog products[2] (XYZ-100): serial_pattern: bad regex ...").

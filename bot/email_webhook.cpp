@@ -3,6 +3,8 @@
 // once; replies leave by SMTP through the outbox, threaded with In-Reply-To/References.
 #include "bot/app.hpp"
 #include "bot/intake_flow.hpp"
+#include "bot/metrics.hpp"
+#include "bot/sender_limit.hpp"
 #include "channels/form.hpp"
 #include "channels/mailgun.hpp"
 #include "channels/multipart.hpp"
@@ -67,7 +69,8 @@ struct email_outcome {
   inbound_outcome inbound;
 };
 
-email_outcome handle_mail(store::transaction& tx, const app& a, channels::mailgun_message mail, std::string token) {
+email_outcome handle_mail(store::transaction& tx, const app& a, channels::mailgun_message mail, std::string token,
+                          sender_gate gate, std::string request_id) {
   email_outcome out;
   const auto now = a.clock.now();
   // The token is spent in the same transaction as the effects: a rolled-back attempt frees it.
@@ -114,6 +117,13 @@ email_outcome handle_mail(store::transaction& tx, const app& a, channels::mailgu
   delivery.outbox.references = mail.references;
   if (!mail.message_id.empty()) delivery.outbox.references.push_back(mail.message_id);
   delivery.answer_body = R"({"status":"accepted"})";
+  delivery.request_id = std::move(request_id);
+  if (gate != sender_gate::pass) {
+    // A flooding sender: the slow_down mail once, then nothing is stored or answered.
+    if (gate == sender_gate::slow_down) enqueue_slow_down(tx, a, mail.msg, delivery.outbox);
+    out.inbound.reply_body = delivery.answer_body;
+    return out;
+  }
   out.inbound = handle_inbound(tx, a, mail.msg, delivery);
   return out;
 }
@@ -153,9 +163,12 @@ net::awaitable<http_response> receive(const app& a, http_request req) {
     co_return json_error(400, "malformed_body", channels::to_string(*e));
   auto mail = std::move(std::get<channels::mailgun_message>(parsed));
   const bool auto_submitted = mail.auto_submitted;
+  // Auto-replies are never answered anyway; only a person's mail counts against the rate.
+  const sender_gate gate = auto_submitted ? sender_gate::pass : check_sender(a, mail.msg);
 
-  std::function<email_outcome(store::transaction&)> unit = [&a, mail = std::move(mail), token](store::transaction& tx) {
-    return handle_mail(tx, a, mail, token);
+  std::function<email_outcome(store::transaction&)> unit = [&a, mail = std::move(mail), token, gate,
+                                                            request_id = req.request_id](store::transaction& tx) {
+    return handle_mail(tx, a, mail, token, gate, request_id);
   };
   auto outcome = co_await a.store->write<email_outcome>(std::move(unit));
   if (outcome.replay) {
@@ -165,6 +178,9 @@ net::awaitable<http_response> receive(const app& a, http_request req) {
   spdlog::info("request id={} event=inbound channel=email auto_submitted={} duplicate={}{}{}", req.request_id,
                auto_submitted, outcome.inbound.duplicate, outcome.inbound.ticket.empty() ? "" : " ticket=",
                outcome.inbound.ticket);
+  if (!auto_submitted && gate == sender_gate::pass)
+    metrics::inbound_message("email", "text", outcome.inbound.duplicate, !outcome.inbound.ticket.empty(),
+                             outcome.inbound.deflected);
   if (a.on_outbox_enqueued) a.on_outbox_enqueued();
   co_return json_ok(outcome.inbound.reply_body.empty() ? R"({"status":"accepted"})" : outcome.inbound.reply_body);
 }

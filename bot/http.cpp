@@ -80,9 +80,11 @@ std::variant<const handler*, http_response> router::match(http_request& request)
     if (!match_pattern(r.pattern, request.path, params)) continue;
     if (r.method == request.method) {
       request.path_params = std::move(params);
+      request.route = r.pattern;
       return &r.handle;
     }
     if (allow.find(r.method) == std::string::npos) allow += allow.empty() ? r.method : ", " + r.method;
+    request.route = r.pattern;  // a 405 is still counted under the route it hit
   }
   if (allow.empty()) return json_error(404, "not_found", "no such resource");
   auto response = json_error(405, "method_not_allowed", "method not allowed here");

@@ -22,6 +22,7 @@ struct http_request {
   std::string query;        // raw query string without '?'
   std::vector<std::pair<std::string, std::string>> query_params;  // decoded, in order
   std::map<std::string, std::string> path_params;                // from {name} route segments
+  std::string route;        // the matched route's pattern (set by router::match), for metrics
   std::vector<std::pair<std::string, std::string>> headers;       // names lower-cased
   std::string body;
   std::string remote_address;

@@ -152,8 +152,11 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
       if (!ec) remote = ep.address().to_string();
     }
     beast::tcp_stream stream{std::move(socket)};
-    auto state = std::make_shared<connection_state>(connection_state{
-        co_await net::this_coro::executor, &stream, false});
+    // The executor is awaited into a named local first: inside the aggregate temporary, GCC 12
+    // destroyed the executor twice (style.md §10), freeing the connection's strand while its
+    // stream's timer still used it (heap corruption under concurrent load, issue 7).
+    auto executor = co_await net::this_coro::executor;
+    auto state = std::make_shared<connection_state>(connection_state{executor, &stream, false});
     auto id = register_connection(state);
     beast::flat_buffer buffer;
     boost::system::error_code ec;
@@ -223,18 +226,22 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         out = json_error(429, "rate_limited", "too many requests from this address, retry later");
         out.headers.emplace_back("Retry-After", "1");
       } else {
-        out = co_await dispatch(std::get<const handler*>(found), std::move(in));
+        // A named awaitable, not a temporary, in the co_await (style.md §10, GCC 12).
+        auto handled = dispatch(std::get<const handler*>(found), std::move(in));
+        out = co_await std::move(handled);
       }
       if ((out.status == 401 || out.status == 403) && !webhook_channel(route).empty())
         metrics::signature_failure(webhook_channel(route));
       bool keep_alive = request.keep_alive() && !draining_.load();
       auto res = to_beast(out, request.version(), keep_alive);
+      // Counted before the answer leaves, so a client that reads /metrics right after sees it.
+      metrics::http_request(route, method_label(method), out.status,
+                            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       stream.expires_after(limits_.write_timeout);
       co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
       auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
       spdlog::info("request id={} method={} route={} path={} status={} ms={:.2f} remote={}", request_id, method, route,
                    path, out.status, ms, remote);
-      metrics::http_request(route, method_label(method), out.status, ms / 1000);
       state->busy = false;
       if (!keep_alive) break;
     }

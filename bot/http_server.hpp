@@ -20,7 +20,13 @@ struct server_limits {
   std::chrono::seconds body_timeout{30};
   std::chrono::seconds idle_timeout{60};    // keep-alive wait for the next request
   std::chrono::seconds write_timeout{30};
-  std::size_t max_connections = 10000;      // past this, new connections are closed at once
+  std::size_t max_connections = 1000;       // past this, new connections are closed at once
+  // Per client IP on paths under /webhooks/ and /api/: a token bucket of `ip_burst` requests
+  // refilled at `ip_per_second`; over it, 429. 0 turns it off.
+  double ip_per_second = 0;
+  double ip_burst = 200;
+  // The client IP is the last X-Forwarded-For hop (set by our own proxy), not the peer address.
+  bool trust_forwarded_for = false;
 };
 
 class http_server {

@@ -1,5 +1,7 @@
 #include "bot/intake_flow.hpp"
 
+#include "bot/metrics.hpp"
+#include "bot/workflow.hpp"
 #include "channels/email_compose.hpp"
 #include "dialogs/intake.hpp"
 
@@ -88,12 +90,71 @@ std::string mail_domain(const app& a) {
   return domain.empty() ? "localhost" : domain;
 }
 
+// Sends the step's replies: in the webhook answer (passive) or through the outbox, and stores
+// the answer body on the inbound record for retries.
+void deliver(store::transaction& tx, const app& a, const channels::inbound_message& message,
+             const reply_delivery& delivery, const std::string& ticket, const std::string& language, std::int64_t now,
+             inbound_outcome& out) {
+  if (delivery.passive) {
+    out.reply_body = delivery.passive(out.replies);
+  } else {
+    // E-mail: one mail per step (all replies in it); other channels: one message per reply.
+    std::vector<std::string> texts = out.replies;
+    if (delivery.outbox.channel == "email" && texts.size() > 1) {
+      std::string joined;
+      for (const auto& t : texts) joined += (joined.empty() ? "" : "\n\n") + t;
+      texts = {joined};
+    }
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      outbound_text m = delivery.outbox;
+      m.text = texts[i];
+      m.ticket = ticket;
+      m.language = language;
+      if (m.channel == "email") {
+        if (!ticket.empty() && m.subject.find(ticket) == std::string::npos)
+          m.subject += " [" + ticket + "]";  // contract: the ticket number in the subject
+        m.message_id = channels::make_message_id(mail_domain(a));
+        tx.remember_mail({m.message_id, m.recipient, ticket, now});
+      }
+      // Keyed on the inbound message, so a replayed unit can never enqueue a reply twice.
+      enqueue_text(tx, m, "reply:" + message.channel + ":" + message.provider_id + ":" + std::to_string(i), now);
+    }
+    out.reply_body = delivery.answer_body;
+  }
+  tx.set_inbound_reply(message.channel, message.provider_id, out.reply_body);
+}
+
+// Appends to one transcript up to limits.transcript_max_messages; later messages are still
+// processed and answered, only not stored (a flooding customer cannot grow a ticket without
+// bound). The count is read once per step.
+class capped_transcript {
+ public:
+  capped_transcript(store::transaction& tx, const app& a, std::int64_t customer_id, const std::string& channel,
+                    const std::string& ticket, std::int64_t since)
+      : tx_(tx), room_(a.cfg.limits.transcript_max_messages - tx.count_messages(customer_id, channel, ticket, since)) {}
+
+  void append(const store::message_record& m) {
+    if (room_-- > 0) {
+      tx_.append_message(m);
+      return;
+    }
+    if (room_ == -1) spdlog::warn("event=transcript_full channel={} ticket={}", m.channel, m.ticket);
+    metrics::transcript_capped();
+  }
+
+ private:
+  store::transaction& tx_;
+  std::int64_t room_;
+};
+
 }  // namespace
 
 inbound_outcome handle_inbound(store::transaction& tx, const app& a, const channels::inbound_message& message,
                                const reply_delivery& delivery) {
   const auto now = a.clock.now();
   inbound_outcome out;
+  // Outbox entries enqueued by this step (replies, workflow notifications) carry the request id.
+  request_scope scope{delivery.request_id};
 
   // Dedupe first: a gateway retry (possibly overlapping the first delivery) replays the answer.
   if (!tx.record_inbound({message.channel, message.provider_id, message.from, now, ""})) {
@@ -114,15 +175,68 @@ inbound_outcome handle_inbound(store::transaction& tx, const app& a, const chann
     }
   }
 
+  // A survey reply may come days later while another conversation is going: it goes to the
+  // customer's resolved ticket on this channel, not into the dialog (workflow.hpp).
+  if (auto answer = workflow::take_survey_reply(tx, a, customer, message, state, now)) {
+    capped_transcript transcript{tx, a, customer.id, message.channel, answer->ticket, 0};
+    transcript.append({customer.id, message.channel, answer->ticket, now, "in", transcript_text(message)});
+    out.replies = std::move(answer->replies);
+    for (const auto& text : out.replies)
+      transcript.append({customer.id, message.channel, answer->ticket, now, "out", text});
+    deliver(tx, a, message, delivery, answer->ticket, answer->language, now, out);
+    spdlog::info("event=survey_reply channel={} ticket={}", message.channel, answer->ticket);
+    return out;
+  }
+
   dialogs::context ctx;
   ctx.products = &a.catalog;
   ctx.now = now;
   ctx.today = a.clock.local_day(now);
   ctx.idle_timeout_minutes = a.rules.dialog_idle_timeout_minutes;
   ctx.default_language = a.cfg.default_language;
+  if (!customer.phone.empty()) ctx.channel_phone = customer.phone;
+  // The customer's open tickets: duplicate reports and status questions refer to them.
+  {
+    store::ticket_filter open;
+    open.customer_id = customer.id;
+    open.limit = 20;
+    for (const auto& t : tx.list_tickets(open).tickets) {
+      if (t.state == "closed" || t.state == "cancelled") continue;
+      ctx.open_tickets.push_back({t.number, t.type, t.state, t.stage, t.model, t.serial,
+                                  [&] {
+                                    auto d = a.clock.local_day(t.created_at);
+                                    char buf[16];
+                                    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
+                                    return std::string{buf};
+                                  }()});
+    }
+  }
   auto result = dialogs::step(state, to_dialog(message), ctx);
+  if (result.addition) {
+    // Same problem as an open ticket: the new information goes onto it, not into a new ticket.
+    const auto& add = *result.addition;
+    if (auto existing = tx.find_ticket(add.ticket); existing && existing->customer_id == customer.id) {
+      for (const auto& att : add.attachments) existing->attachments.push_back({att.kind, att.ref});
+      existing->updated_at = now;
+      tx.update_ticket(*existing);
+      rapidjson::StringBuffer buffer;
+      rapidjson::Writer<rapidjson::StringBuffer> w{buffer};
+      w.StartObject();
+      w.Key("note");
+      w.String(add.note.c_str());
+      w.Key("attachments");
+      w.Uint(static_cast<unsigned>(add.attachments.size()));
+      w.EndObject();
+      tx.append_event({add.ticket, now, "customer", "customer_addition", buffer.GetString()});
+    }
+  }
+  if (result.human_requested && !result.next.ticket.empty() && !result.ticket)
+    tx.append_event({result.next.ticket, now, "customer", "human_requested", "{}"});
 
-  tx.append_message({customer.id, message.channel, "", now, "in", transcript_text(message)});
+  out.deflected = result.deflected;
+  capped_transcript transcript{tx, a, customer.id, message.channel, "",
+                               result.next.started_at ? result.next.started_at : now};
+  transcript.append({customer.id, message.channel, "", now, "in", transcript_text(message)});
 
   const std::string language = result.next.language.empty() ? a.cfg.default_language : result.next.language;
   templates::params extra;
@@ -132,11 +246,14 @@ inbound_outcome handle_inbound(store::transaction& tx, const app& a, const chann
     auto ticket = make_ticket(a, draft, customer, out.ticket, now);
     tx.insert_ticket(ticket);
     tx.append_event({out.ticket, now, "bot", "created", created_detail(draft, message.channel)});
+    if (draft.human_requested) tx.append_event({out.ticket, now, "customer", "human_requested", "{}"});
     tx.attach_messages(customer.id, message.channel, result.next.started_at, out.ticket);
     customer.name = draft.name;
     customer.phone = draft.phone;
     customer.language = draft.language;
     tx.update_customer(customer);
+    // SLA timers, then assignment by rule (or supervisors told nobody is eligible).
+    workflow::on_ticket_created(tx, a, ticket, now);
     result.next.ticket = out.ticket;
     extra.emplace_back("ticket_number", out.ticket);
     if (ticket.respond_by) {
@@ -153,7 +270,7 @@ inbound_outcome handle_inbound(store::transaction& tx, const app& a, const chann
     templates::params values = reply.params;
     values.insert(values.end(), extra.begin(), extra.end());
     out.replies.push_back(a.texts.render(language, reply.key, values, variant));
-    tx.append_message({customer.id, message.channel, out.ticket, now, "out", out.replies.back()});
+    transcript.append({customer.id, message.channel, out.ticket, now, "out", out.replies.back()});
   }
 
   store::conversation_record saved;
@@ -165,33 +282,15 @@ inbound_outcome handle_inbound(store::transaction& tx, const app& a, const chann
   saved.updated_at = now;
   tx.save_conversation(saved);
 
-  if (delivery.passive) {
-    out.reply_body = delivery.passive(out.replies);
-  } else {
-    // E-mail: one mail per step (all replies in it); other channels: one message per reply.
-    std::vector<std::string> texts = out.replies;
-    if (delivery.outbox.channel == "email" && texts.size() > 1) {
-      std::string joined;
-      for (const auto& t : texts) joined += (joined.empty() ? "" : "\n\n") + t;
-      texts = {joined};
-    }
-    for (std::size_t i = 0; i < texts.size(); ++i) {
-      outbound_text m = delivery.outbox;
-      m.text = texts[i];
-      m.ticket = out.ticket;
-      m.language = language;
-      if (m.channel == "email") {
-        if (!out.ticket.empty() && m.subject.find(out.ticket) == std::string::npos)
-          m.subject += " [" + out.ticket + "]";  // contract: the ticket number in the subject
-        m.message_id = channels::make_message_id(mail_domain(a));
-        tx.remember_mail({m.message_id, m.recipient, out.ticket, now});
-      }
-      // Keyed on the inbound message, so a replayed unit can never enqueue a reply twice.
-      enqueue_text(tx, m, "reply:" + message.channel + ":" + message.provider_id + ":" + std::to_string(i), now);
-    }
-    out.reply_body = delivery.answer_body;
+  if (result.deflected) {
+    // Solved by a knowledge-base answer, no ticket: counted per local day for the reports.
+    const auto key = "deflected." + a.clock.yyyymmdd(now);
+    std::int64_t count = 0;
+    if (auto v = tx.get_setting(key, now)) count = std::stoll(*v);
+    tx.put_setting(key, std::to_string(count + 1), 0);
   }
-  tx.set_inbound_reply(message.channel, message.provider_id, out.reply_body);
+
+  deliver(tx, a, message, delivery, out.ticket, language, now, out);
   return out;
 }
 

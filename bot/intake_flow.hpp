@@ -19,6 +19,7 @@ struct inbound_outcome {
   std::string reply_body;            // the channel's answer body (stored, replayed on retries)
   std::vector<std::string> replies;  // rendered reply texts (empty for duplicates)
   std::string ticket;                // ticket opened by this message, if any
+  bool deflected = false;            // a knowledge-base answer solved it (no ticket)
 };
 
 // Turns the rendered reply texts into the channel's answer body (e.g. WeChat passive XML).
@@ -33,6 +34,8 @@ struct reply_delivery {
   // with `answer_body` (e.g. empty TwiML).
   outbound_text outbox;
   std::string answer_body;
+  // The HTTP request this step runs for: stamped on every outbox entry it enqueues (logs).
+  std::string request_id;
 };
 
 // Runs on a store thread inside a write unit. Dedupe on (channel, provider_id): a retry gets

@@ -58,6 +58,7 @@ int run(const bot::config& cfg, bool migrate_only) {
   bot::app a{cfg, bot::load_catalog(cfg.catalog_file), bot::load_staff(cfg.staff_file), bot::load_rules(cfg.rules_file),
              templates::library::embedded(), bot::clock{cfg.timezone}, nullptr, std::nullopt};
   bot::check_rules_against_catalog(a.rules, a.catalog, cfg.rules_file);
+  a.catalog.prepare();  // normalised model/alias keys, computed once instead of per message
   if (cfg.wechat && !cfg.wechat->encoding_aes_key.empty()) {
     a.wechat_key = channels::wechat::decode_aes_key(cfg.wechat->encoding_aes_key);
     if (!a.wechat_key) throw bot::config_error("channels.wechat.encoding_aes_key: not a 43-character EncodingAESKey");
@@ -117,8 +118,23 @@ int run(const bot::config& cfg, bool migrate_only) {
   a.run_timers_once = [&timers] { return timers.run_once(); };
   a.run_outbox_once = [&outbox] { return outbox.run_once(); };
 
+  // Limits (config "limits", docs/operations.md): per-customer message rate, per-IP request
+  // rate, connections and their deadlines.
+  const auto& lim = cfg.limits;
+  bot::rate_limiter sender_limiter{{lim.sender_per_minute / 60.0, static_cast<double>(lim.sender_burst),
+                                    std::chrono::seconds(lim.sender_cooldown_seconds), 100000}};
+  a.sender_limiter = &sender_limiter;
+  bot::server_limits server_limits;
+  server_limits.max_connections = static_cast<std::size_t>(lim.max_connections);
+  server_limits.header_timeout = std::chrono::seconds(lim.header_timeout_seconds);
+  server_limits.body_timeout = std::chrono::seconds(lim.body_timeout_seconds);
+  server_limits.idle_timeout = std::chrono::seconds(lim.idle_timeout_seconds);
+  server_limits.ip_per_second = lim.ip_per_second;
+  server_limits.ip_burst = lim.ip_burst;
+  server_limits.trust_forwarded_for = lim.trust_forwarded_for;
+
   bot::router routes{bot::make_routes(a)};
-  bot::http_server server{ioc, routes, bot::server_limits{}};
+  bot::http_server server{ioc, routes, server_limits};
   auto port = server.listen(cfg.listen_address, static_cast<unsigned short>(cfg.listen_port));
   server.start();
   // Tests start us on port 0 and read the bound port from this line.

@@ -9,6 +9,9 @@
 namespace bot {
 namespace {
 
+// The request a store unit on this thread is running for (request_scope).
+thread_local std::string current_request_id;
+
 std::string payload_json(const outbound_text& m, const std::string& text) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w{buffer};
@@ -30,6 +33,8 @@ std::string payload_json(const outbound_text& m, const std::string& text) {
     w.EndArray();
   }
   if (!m.phone.empty()) put("phone", m.phone);
+  const std::string& request_id = m.request_id.empty() ? current_request_id : m.request_id;
+  if (!request_id.empty()) put("request_id", request_id);
   w.EndObject();
   return buffer.GetString();
 }
@@ -41,6 +46,12 @@ std::string member(const rapidjson::Document& d, const char* key) {
 }
 
 }  // namespace
+
+request_scope::request_scope(std::string id) : previous_(std::move(current_request_id)) {
+  current_request_id = std::move(id);
+}
+
+request_scope::~request_scope() { current_request_id = std::move(previous_); }
 
 std::vector<std::int64_t> enqueue_text(store::transaction& tx, const outbound_text& m, const std::string& key_base,
                                        std::int64_t now) {
@@ -55,6 +66,7 @@ std::vector<std::int64_t> enqueue_text(store::transaction& tx, const outbound_te
     e.recipient = m.recipient;
     e.payload_json = payload_json(m, bodies[i]);
     e.ticket = m.ticket;
+    e.plan = m.plan;
     e.state = "pending";
     e.next_attempt_at = now;
     e.created_at = now;
@@ -78,6 +90,7 @@ std::optional<outbound_text> parse_payload(const store::outbox_entry& e) {
   m.message_id = member(d, "message_id");
   m.in_reply_to = member(d, "in_reply_to");
   m.phone = member(d, "phone");
+  m.request_id = member(d, "request_id");
   if (auto it = d.FindMember("references"); it != d.MemberEnd() && it->value.IsArray())
     for (const auto& r : it->value.GetArray())
       if (r.IsString()) m.references.emplace_back(r.GetString(), r.GetStringLength());

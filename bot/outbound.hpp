@@ -25,6 +25,22 @@ struct outbound_text {
   std::string in_reply_to;              // Message-ID we answer, without <>
   std::vector<std::string> references;  // without <>
   std::string phone;                    // customer's phone, the WeChat planner's SMS fallback
+  std::string plan;                     // WeChat: cs | template | sms, chosen at enqueue (may be empty)
+  // The HTTP request whose effects enqueued it, for the logs; empty: the current request_scope's.
+  std::string request_id;
+};
+
+// While alive, entries enqueued on this thread without a request_id get `id` (a store unit
+// run for one request opens one, so notifications the workflow enqueues carry it too).
+class request_scope {
+ public:
+  explicit request_scope(std::string id);
+  ~request_scope();
+  request_scope(const request_scope&) = delete;
+  request_scope& operator=(const request_scope&) = delete;
+
+ private:
+  std::string previous_;
 };
 
 // Enqueues `m`. SMS texts are cut on segment boundaries (channels::split_sms), one entry per

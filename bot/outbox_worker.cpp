@@ -59,11 +59,15 @@ void outbox_worker::stop(std::function<void()> done) {
 }
 
 void outbox_worker::wake() {
-  net::post(strand_, [this] { wakeup_.cancel(); });
+  net::post(strand_, [this] {
+    wake_pending_ = true;
+    wakeup_.cancel();
+  });
 }
 
 net::awaitable<void> outbox_worker::loop() {
   while (!stopping_.load()) {
+    wake_pending_ = false;  // a wake() from here on asks for one more pass
     int claimed = 0;
     try {
       const int room = options_.max_in_flight - in_flight_->load();
@@ -74,6 +78,7 @@ net::awaitable<void> outbox_worker::loop() {
     }
     if (stopping_.load()) break;
     if (claimed >= options_.batch) continue;  // more may be due right now
+    if (wake_pending_) continue;              // enqueued while this pass was claiming
     boost::system::error_code ec;
     wakeup_.expires_after(options_.poll);
     co_await wakeup_.async_wait(net::redirect_error(net::use_awaitable, ec));

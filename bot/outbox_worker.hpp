@@ -85,6 +85,10 @@ class outbox_worker {
   outbox_options options_;
   net::steady_timer wakeup_;
   std::atomic<bool> stopping_{false};
+  // On strand_: a wake() arrived since the current pass began. Without it a wake that lands
+  // while the pass awaits its claim cancels no wait and is lost, and the entries it announced
+  // wait for the next poll (up to `poll` of added reply latency under load; issue 7).
+  bool wake_pending_ = false;
   std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
   std::function<void()> on_stopped_;
 };

@@ -3,6 +3,8 @@
 // Twilio and a slow dialog cannot hit Twilio's 15 s limit.
 #include "bot/app.hpp"
 #include "bot/intake_flow.hpp"
+#include "bot/metrics.hpp"
+#include "bot/sender_limit.hpp"
 #include "channels/form.hpp"
 #include "channels/twilio.hpp"
 
@@ -74,12 +76,24 @@ net::awaitable<http_response> receive(const app& a, http_request req) {
     delivery.outbox.channel = "sms";
     delivery.outbox.recipient = message.from;
     delivery.answer_body = channels::empty_twiml();
-    unit = [&a, message, delivery](store::transaction& tx) { return handle_inbound(tx, a, message, delivery); };
+    delivery.request_id = req.request_id;
+    // A flooding customer (STOP/START/HELP always pass): the slow_down SMS once, then nothing.
+    const auto gate = check_sender(a, message);
+    if (gate == sender_gate::drop) co_return twiml(channels::empty_twiml());
+    if (gate == sender_gate::slow_down) {
+      unit = [&a, message, delivery](store::transaction& tx) {
+        enqueue_slow_down(tx, a, message, delivery.outbox);
+        return inbound_outcome{};
+      };
+    } else {
+      unit = [&a, message, delivery](store::transaction& tx) { return handle_inbound(tx, a, message, delivery); };
+    }
   }
   auto outcome = co_await a.store->write<inbound_outcome>(std::move(unit));
   spdlog::info("request id={} event=inbound channel=sms kind={} keyword={} duplicate={}{}{}", req.request_id,
                message.kind, channels::to_string(keyword), outcome.duplicate, outcome.ticket.empty() ? "" : " ticket=",
                outcome.ticket);
+  metrics::inbound_message("sms", message.kind, outcome.duplicate, !outcome.ticket.empty(), outcome.deflected);
   if (a.on_outbox_enqueued) a.on_outbox_enqueued();
   co_return twiml(outcome.reply_body.empty() ? channels::empty_twiml() : outcome.reply_body);
 }

@@ -1,5 +1,7 @@
 #include "bot/store_executor.hpp"
 
+#include "bot/metrics.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -64,6 +66,15 @@ store_executor::~store_executor() {
 }
 
 net::awaitable<void> store_executor::submit(bool write, job_fn fn) {
+  // Observed on every exit, a failed job included: queue wait plus the work itself.
+  struct latency_probe {
+    bool write;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    ~latency_probe() {
+      metrics::store_call(write, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
+  };
+  latency_probe probe{write};
   auto initiation = [this, write, fn = std::move(fn)](auto handler) mutable {
     // The coroutine's handler is move-only; std::function needs a copyable callable.
     auto h = std::make_shared<decltype(handler)>(std::move(handler));

@@ -3,6 +3,9 @@
 // sent only after the message's effects are committed.
 #include "bot/app.hpp"
 #include "bot/intake_flow.hpp"
+#include "bot/metrics.hpp"
+#include "bot/sender_limit.hpp"
+#include "bot/workflow.hpp"
 
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
@@ -109,12 +112,26 @@ net::awaitable<http_response> receive(const app& a, http_request req) {
     return wx::encrypted_reply_xml(encrypted, sig, now, nonce_value);
   };
 
+  // A flooding customer: told to slow down once (passive reply), then ignored for a while.
+  if (auto gate = check_sender(a, message); gate != sender_gate::pass) {
+    std::vector<std::string> texts;
+    if (gate == sender_gate::slow_down) texts.push_back(slow_down_text(a));
+    co_return xml_response(delivery.passive(texts));
+  }
+  delivery.request_id = req.request_id;
+
   std::function<inbound_outcome(store::transaction&)> unit = [&a, message, delivery](store::transaction& tx) {
+    // The customer just wrote: their customer-service window (48 h, cs_quota messages) opens
+    // again. Recorded first, so messages this very step enqueues may use it.
+    workflow::note_wechat_inbound(tx, message.from, a.clock.now());
     return handle_inbound(tx, a, message, delivery);
   };
   auto outcome = co_await a.store->write<inbound_outcome>(std::move(unit));
+  // The step may have queued notifications (assignment, survey follow-up) besides the reply.
+  if (a.on_outbox_enqueued) a.on_outbox_enqueued();
   spdlog::info("request id={} event=inbound channel=wechat kind={} duplicate={}{}{}", req.request_id, message.kind,
                outcome.duplicate, outcome.ticket.empty() ? "" : " ticket=", outcome.ticket);
+  metrics::inbound_message("wechat", message.kind, outcome.duplicate, !outcome.ticket.empty(), outcome.deflected);
   co_return xml_response(std::move(outcome.reply_body));
 }
 

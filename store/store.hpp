@@ -205,6 +205,11 @@ class transaction {
   virtual void attach_messages(std::int64_t customer_id, std::string_view channel, std::int64_t since,
                                std::string_view ticket) = 0;
   virtual std::vector<message_record> ticket_messages(std::string_view ticket) = 0;
+  // Size of one transcript (for the transcript cap): with `ticket` non-empty, that ticket's
+  // messages; with `ticket` empty, the customer's messages on `channel` at or after `since`
+  // that have no ticket yet (the running intake).
+  virtual std::int64_t count_messages(std::int64_t customer_id, std::string_view channel, std::string_view ticket,
+                                      std::int64_t since) = 0;
 
   // Tickets. next_ticket_number returns "SR" + day + a per-day sequence of at least 3 digits,
   // unique even under concurrent callers.
@@ -226,6 +231,9 @@ class transaction {
   // assignee with at least one ticket in assigned | in_progress | locked | reopened | suspended,
   // ordered by staff id.
   virtual std::vector<std::pair<std::string, int>> count_open_by_assignee() = 0;
+  // Tickets per state, (state, count) for every state that has at least one, ordered by state
+  // (the metrics gauge; one GROUP BY, so it stays cheap however many tickets there are).
+  virtual std::vector<std::pair<std::string, std::int64_t>> count_tickets_by_state() = 0;
 
   // Outbox. enqueue returns the new id; a duplicate idempotency_key returns the existing id.
   virtual std::int64_t enqueue(const outbox_entry& e) = 0;

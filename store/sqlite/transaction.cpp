@@ -301,6 +301,18 @@ void sqlite_transaction::attach_messages(std::int64_t customer_id, std::string_v
   st.bind_all(ticket, customer_id, channel, since).run();
 }
 
+std::int64_t sqlite_transaction::count_messages(std::int64_t customer_id, std::string_view channel, std::string_view ticket,
+                                   std::int64_t since) {
+  // Each form uses an index: messages_by_ticket, or messages_by_customer (customer, channel, at).
+  auto st = ticket.empty()
+                ? db_.prepare("SELECT COUNT(*) FROM messages WHERE customer_id = ? AND channel = ? AND at >= ? AND ticket = ''")
+                : db_.prepare("SELECT COUNT(*) FROM messages WHERE ticket = ?");
+  if (ticket.empty()) st.bind_all(customer_id, channel, since);
+  else st.bind_all(ticket);
+  if (!st.next()) throw store_error(errc::internal, "count_messages: no result");
+  return st.int64(0);
+}
+
 std::vector<message_record> sqlite_transaction::ticket_messages(std::string_view ticket) {
   auto st = db_.prepare(
       "SELECT customer_id, channel, ticket, at, direction, text FROM messages WHERE ticket = ? ORDER BY at, id");
@@ -504,6 +516,13 @@ std::vector<std::pair<std::string, int>> sqlite_transaction::count_open_by_assig
       "('assigned', 'in_progress', 'locked', 'reopened', 'suspended') GROUP BY assignee ORDER BY assignee");
   std::vector<std::pair<std::string, int>> out;
   while (st.next()) out.emplace_back(st.text(0), static_cast<int>(st.int64(1)));
+  return out;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> sqlite_transaction::count_tickets_by_state() {
+  auto st = db_.prepare("SELECT state, COUNT(*) FROM tickets GROUP BY state ORDER BY state");
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  while (st.next()) out.emplace_back(st.text(0), st.int64(1));
   return out;
 }
 

@@ -29,6 +29,8 @@ class sqlite_transaction final : public transaction {
   void attach_messages(std::int64_t customer_id, std::string_view channel, std::int64_t since,
                        std::string_view ticket) override;
   std::vector<message_record> ticket_messages(std::string_view ticket) override;
+  std::int64_t count_messages(std::int64_t customer_id, std::string_view channel, std::string_view ticket,
+                              std::int64_t since) override;
 
   std::string next_ticket_number(std::string_view yyyymmdd) override;
   void insert_ticket(const ticket_record& t) override;
@@ -38,6 +40,7 @@ class sqlite_transaction final : public transaction {
   void append_event(const ticket_event& e) override;
   std::vector<ticket_event> ticket_events(std::string_view ticket) override;
   std::vector<std::pair<std::string, int>> count_open_by_assignee() override;
+  std::vector<std::pair<std::string, std::int64_t>> count_tickets_by_state() override;
 
   std::int64_t enqueue(const outbox_entry& e) override;
   std::vector<outbox_entry> list_outbox(std::string_view state, int limit) override;

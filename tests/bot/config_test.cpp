@@ -699,3 +699,59 @@ TEST_CASE("rules are cross-checked against the catalog", "[config][rules]") {
     CHECK_NOTHROW(bot::check_rules_against_catalog(ok, catalog, "ok.json"));
   }
 }
+
+TEST_CASE("the limits section has documented defaults and is strict", "[config][limits]") {
+  SECTION("defaults without the section") {
+    const auto cfg = bot::load_config_text("{}", "mem.json");
+    CHECK(cfg.limits.sender_per_minute == 30);
+    CHECK(cfg.limits.sender_burst == 30);
+    CHECK(cfg.limits.sender_cooldown_seconds == 300);
+    CHECK(cfg.limits.ip_per_second == 200);
+    CHECK(cfg.limits.ip_burst == 1000);
+    CHECK_FALSE(cfg.limits.trust_forwarded_for);
+    CHECK(cfg.limits.max_connections == 1000);
+    CHECK(cfg.limits.header_timeout_seconds == 10);
+    CHECK(cfg.limits.body_timeout_seconds == 30);
+    CHECK(cfg.limits.idle_timeout_seconds == 60);
+    CHECK(cfg.limits.transcript_max_messages == 500);
+  }
+  SECTION("every key is read") {
+    const auto cfg = bot::load_config_text(R"({"limits": {"sender_per_minute": 0, "sender_burst": 3,
+        "sender_cooldown_seconds": 0, "ip_per_second": 7, "ip_burst": 9, "trust_forwarded_for": true,
+        "max_connections": 5, "header_timeout_seconds": 2, "body_timeout_seconds": 3, "idle_timeout_seconds": 4,
+        "transcript_max_messages": 10}})",
+                                           "mem.json");
+    CHECK(cfg.limits.sender_per_minute == 0);
+    CHECK(cfg.limits.sender_burst == 3);
+    CHECK(cfg.limits.sender_cooldown_seconds == 0);
+    CHECK(cfg.limits.ip_per_second == 7);
+    CHECK(cfg.limits.ip_burst == 9);
+    CHECK(cfg.limits.trust_forwarded_for);
+    CHECK(cfg.limits.max_connections == 5);
+    CHECK(cfg.limits.header_timeout_seconds == 2);
+    CHECK(cfg.limits.body_timeout_seconds == 3);
+    CHECK(cfg.limits.idle_timeout_seconds == 4);
+    CHECK(cfg.limits.transcript_max_messages == 10);
+  }
+  SECTION("malformed values name the key path") {
+    const auto [json, expected] = GENERATE(table<std::string, std::string>({
+        {R"({"limits": []})", "limits: expected object"},
+        {R"({"limits": {"sender_rate": 1}})", "limits.sender_rate: unknown key"},
+        {R"({"limits": {"ip_burst": 0}})", "limits.ip_burst: must be between 1 and 1000000, not 0"},
+        {R"({"limits": {"sender_per_minute": -1}})", "limits.sender_per_minute: must be between 0 and 100000"},
+        {R"({"limits": {"max_connections": "10"}})", "limits.max_connections: expected integer"},
+        {R"({"limits": {"header_timeout_seconds": 0}})", "limits.header_timeout_seconds: must be between 1 and 3600"},
+        {R"({"limits": {"transcript_max_messages": 5}})", "limits.transcript_max_messages: must be between 10"},
+        {R"({"limits": {"trust_forwarded_for": "yes"}})", "limits.trust_forwarded_for: expected boolean"},
+    }));
+    CAPTURE(json);
+    CHECK_THROWS_WITH(bot::load_config_text(json, "mem.json"), StartsWith("mem.json: ") && Contains(expected));
+  }
+}
+
+TEST_CASE("load_config_text reads JSON from memory with the file loader's rules", "[config]") {
+  CHECK(bot::load_config_text(R"({"listen": {"port": 9000}})", "inline").listen_port == 9000);
+  CHECK_THROWS_WITH(bot::load_config_text("{\"a\": 1} x", "inline"), StartsWith("inline: invalid JSON at line 1"));
+  CHECK_THROWS_WITH(bot::load_config_text(std::string("{}\0", 3), "inline"), Contains("NUL byte"));
+  CHECK_THROWS_WITH(bot::load_config_text(R"({"listn": {}})", "inline"), Contains("listn: unknown key"));
+}

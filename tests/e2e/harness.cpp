@@ -110,11 +110,19 @@ http_result http_call(unsigned short port, const std::string& method, const std:
   for (const auto& [k, v] : headers) req.set(k, v);
   req.body() = body;
   req.prepare_payload();
-  http::write(stream, req);
+  // Asynchronous write and read, so expires_after bounds them (the blocking calls ignore it):
+  // a server that never answers fails the test with "timeout" instead of hanging it.
+  beast::error_code io_error;
+  http::async_write(stream, req, [&](beast::error_code e, std::size_t) { io_error = e; });
+  ioc.run();
+  if (io_error) throw beast::system_error{io_error};
+  ioc.restart();
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 * 1024 * 1024);
-  http::read(stream, buffer, parser);
+  http::async_read(stream, buffer, parser, [&](beast::error_code e, std::size_t) { io_error = e; });
+  ioc.run();
+  if (io_error) throw beast::system_error{io_error};
   http_result out;
   auto res = parser.release();
   out.status = res.result_int();
