@@ -8,6 +8,12 @@
 #   ... run store_tests ...
 #   bash .ci/mariadb.sh stop               # shuts the server down and removes its directory
 #
+# For failure tests (tests/e2e/mysql_outage_test.cpp), on a server of their own (own
+# SB_MARIADB_DIR) so the shared one keeps running:
+#   bash .ci/mariadb.sh pause              # shuts the server down, keeps datadir and port
+#   eval "$(bash .ci/mariadb.sh resume)"   # starts it again on the same datadir and port,
+#                                          # prints the same export line as start
+#
 # Only the export line goes to stdout (or `false` when start fails, so that the eval fails too);
 # progress and errors go to stderr. A server that cannot be installed or started is an error
 # (exit 1), never a silent skip.
@@ -82,7 +88,8 @@ pick_port() {
 
 server_pid() { [ -s "$pidfile" ] && cat "$pidfile"; }
 
-stop_server() {
+# Shuts the server down (SIGTERM: a clean InnoDB shutdown), killing it after 30 s.
+shutdown_server() {
   local pid
   pid=$(server_pid || true)
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
@@ -96,24 +103,17 @@ stop_server() {
       kill -KILL "$pid" 2>/dev/null || true
     fi
   fi
+}
+
+stop_server() {
+  shutdown_server
   rm -rf "$base"
 }
 
-start() {
-  install_if_missing
-  # A server left over from an earlier run that never called stop: replace it.
-  stop_server
-  mkdir -p "$base"
-  local me port
+# Runs mariadbd on the existing datadir and waits until root can log in over the socket.
+launch_server() {
+  local me port=$1
   me=$(id -un)
-  port=$(pick_port) || die "no free port (SB_MARIADB_PORT=${SB_MARIADB_PORT:-unset}, else 3307..3399)"
-  echo "$port" >"$portfile"
-
-  say "initialising $datadir"
-  mariadb-install-db --no-defaults --auth-root-authentication-method=normal --skip-test-db \
-    --datadir="$datadir" --user="$me" >"$base/install.log" 2>&1 ||
-    die "mariadb-install-db failed: $(tail -n 20 "$base/install.log")"
-
   say "starting on 127.0.0.1:$port"
   # --user is required to run as root at all; as another user it is a no-op.
   # The server speaks utf8mb4 with binary collation by default, like the schema expects.
@@ -135,6 +135,24 @@ start() {
     sleep 0.1
   done
   root_sql -e 'SELECT 1' >/dev/null 2>&1 || die "mariadbd did not answer within 60 s: $(tail -n 30 "$logfile")"
+}
+
+start() {
+  install_if_missing
+  # A server left over from an earlier run that never called stop: replace it.
+  stop_server
+  mkdir -p "$base"
+  local me port
+  me=$(id -un)
+  port=$(pick_port) || die "no free port (SB_MARIADB_PORT=${SB_MARIADB_PORT:-unset}, else 3307..3399)"
+  echo "$port" >"$portfile"
+
+  say "initialising $datadir"
+  mariadb-install-db --no-defaults --auth-root-authentication-method=normal --skip-test-db \
+    --datadir="$datadir" --user="$me" >"$base/install.log" 2>&1 ||
+    die "mariadb-install-db failed: $(tail -n 20 "$base/install.log")"
+
+  launch_server "$port"
 
   # Every test case creates its own database named sbtest_<...> (tests/store/mysql_backend.cpp),
   # hence the grant on the pattern rather than on sbtest alone.
@@ -149,14 +167,35 @@ SQL
   echo "export SB_TEST_MYSQL='host=127.0.0.1;port=$port;user=$user;password=$password;database=$database'"
 }
 
+# The server of an earlier start, shut down by pause: same datadir, same port, so clients that
+# kept the address (a running servicebot) find it again.
+resume() {
+  [ -d "$datadir" ] && [ -s "$portfile" ] || die "nothing to resume in $base (run start first)"
+  local port pid
+  port=$(cat "$portfile")
+  pid=$(server_pid || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    say "already running (pid $pid)"
+  else
+    port_in_use "$port" && die "port $port is taken by another process"
+    launch_server "$port"
+  fi
+  echo "export SB_TEST_MYSQL='host=127.0.0.1;port=$port;user=$user;password=$password;database=$database'"
+}
+
 case "${1:-}" in
   start) start ;;
+  pause)
+    shutdown_server
+    say "paused (datadir kept in $base)"
+    ;;
+  resume) resume ;;
   stop)
     stop_server
     say "stopped"
     ;;
   *)
-    echo "usage: $0 start|stop" >&2
+    echo "usage: $0 start|stop|pause|resume" >&2
     exit 2
     ;;
 esac
