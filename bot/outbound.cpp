@@ -33,13 +33,29 @@ std::string payload_json(const outbound_text& m, const std::string& text) {
     w.EndArray();
   }
   if (!m.phone.empty()) put("phone", m.phone);
+  if (!m.menu.empty()) {
+    w.Key("menu");
+    w.StartObject();
+    put("head", m.menu_head);
+    put("tail", m.menu_tail);
+    w.Key("options");
+    w.StartArray();
+    for (const auto& o : m.menu) {
+      w.StartObject();
+      put("id", o.id);
+      put("content", o.content);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
   const std::string& request_id = m.request_id.empty() ? current_request_id : m.request_id;
   if (!request_id.empty()) put("request_id", request_id);
   w.EndObject();
   return buffer.GetString();
 }
 
-std::string member(const rapidjson::Document& d, const char* key) {
+std::string member(const rapidjson::Value& d, const char* key) {
   auto it = d.FindMember(key);
   return it != d.MemberEnd() && it->value.IsString() ? std::string{it->value.GetString(), it->value.GetStringLength()}
                                                       : std::string{};
@@ -94,6 +110,13 @@ std::optional<outbound_text> parse_payload(const store::outbox_entry& e) {
   if (auto it = d.FindMember("references"); it != d.MemberEnd() && it->value.IsArray())
     for (const auto& r : it->value.GetArray())
       if (r.IsString()) m.references.emplace_back(r.GetString(), r.GetStringLength());
+  if (auto it = d.FindMember("menu"); it != d.MemberEnd() && it->value.IsObject()) {
+    m.menu_head = member(it->value, "head");
+    m.menu_tail = member(it->value, "tail");
+    if (auto o = it->value.FindMember("options"); o != it->value.MemberEnd() && o->value.IsArray())
+      for (const auto& option : o->value.GetArray())
+        if (option.IsObject()) m.menu.push_back({member(option, "id"), member(option, "content")});
+  }
   return m;
 }
 

@@ -26,6 +26,13 @@ struct outbound_text {
   std::vector<std::string> references;  // without <>
   std::string phone;                    // customer's phone, the WeChat planner's SMS fallback
   std::string plan;                     // WeChat: cs | template | sms, chosen at enqueue (may be empty)
+  // WeChat: a customer-service `msgmenu` (the survey): tappable options under `menu_head`;
+  // `text` stays the complete message for the template and SMS fallbacks. Empty: plain text.
+  struct menu_option {
+    std::string id, content;
+  };
+  std::string menu_head, menu_tail;
+  std::vector<menu_option> menu;
   // The HTTP request whose effects enqueued it, for the logs; empty: the current request_scope's.
   std::string request_id;
 };

@@ -179,6 +179,21 @@ net::awaitable<int> wechat_sender::post_api(std::string path, std::string body, 
   co_return -1;
 }
 
+namespace {
+
+// A customer-service msgmenu (channels.md §1.9): head, tappable options, tail.
+std::string msgmenu_body(const std::string& openid, const outbound_text& m) {
+  std::string list;
+  for (const auto& o : m.menu) {
+    if (!list.empty()) list += ',';
+    list += R"({"id":)" + json_string(o.id) + R"(,"content":)" + json_string(o.content) + "}";
+  }
+  return R"({"touser":)" + json_string(openid) + R"(,"msgtype":"msgmenu","msgmenu":{"head_content":)" +
+         json_string(m.menu_head) + R"(,"list":[)" + list + R"(],"tail_content":)" + json_string(m.menu_tail) + "}}";
+}
+
+}  // namespace
+
 net::awaitable<send_result> wechat_sender::send(store::outbox_entry entry) {
   auto message = parse_payload(entry);
   if (!message) co_return send_result{outcome::permanent, "unreadable payload"};
@@ -186,9 +201,18 @@ net::awaitable<send_result> wechat_sender::send(store::outbox_entry entry) {
   std::string error;
   std::string fallback_reason;
   if (entry.plan.empty() || entry.plan == "cs") {
-    const std::string body = R"({"touser":)" + json_string(entry.recipient) + R"(,"msgtype":"text","text":{"content":)" +
-                             json_string(message->text) + "}}";
-    const int errcode = co_await post_api("/cgi-bin/message/custom/send", body, error);
+    int errcode = -1;
+    if (!message->menu.empty()) {
+      errcode = co_await post_api("/cgi-bin/message/custom/send", msgmenu_body(entry.recipient, *message), error);
+      if (errcode == 0) co_return send_result{outcome::sent, {}};
+      // 40200: this account cannot send menus (sandbox/test accounts) → the same survey as text.
+      if (errcode == 40200) spdlog::info("event=outbound_plan outbox_id={} msgmenu refused, sending text", entry.id);
+    }
+    if (message->menu.empty() || errcode == 40200) {
+      const std::string body = R"({"touser":)" + json_string(entry.recipient) +
+                               R"(,"msgtype":"text","text":{"content":)" + json_string(message->text) + "}}";
+      errcode = co_await post_api("/cgi-bin/message/custom/send", body, error);
+    }
     if (errcode == 0) co_return send_result{outcome::sent, {}};
     // 45015: the 48 h window is closed; 45047: its quota is used up → template, then SMS.
     if (errcode != 45015 && errcode != 45047) co_return send_result{outcome::retry, error};

@@ -208,6 +208,14 @@ void notify_customer(store::transaction& tx, const app& a, const store::ticket_r
   m.language = language;
   m.phone = t.phone;
   if (t.channel == "wechat") m.plan = plan_wechat(tx, a, t.channel_id, hint, !t.phone.empty(), now);
+  // The survey inside the window: a msgmenu the customer answers with one tap (channels.md §1.9).
+  if (t.channel == "wechat" && hint == "survey" && m.plan == "cs") {
+    m.menu_head = a.texts.render(language, key, values, "menu");
+    m.menu_tail = a.texts.render(language, "survey_menu_tail", values);
+    int id = 1;
+    for (const char* option : {"survey_option_satisfied", "survey_option_neutral", "survey_option_dissatisfied"})
+      m.menu.push_back({std::to_string(id++), a.texts.render(language, option, values)});
+  }
   if (t.channel == "email") {
     m.subject = a.texts.render(language, "email_subject", {}) + " [" + t.number + "]";
     m.message_id = channels::make_message_id(mail_domain(a));

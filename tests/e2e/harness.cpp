@@ -232,7 +232,8 @@ server::server(options opts) : opts_(std::move(opts)), dir_(make_temp_dir()) {
   "store": {"driver": "sqlite", "path": "var/servicebot.db"},
   "channels": {"wechat": {"token": ")"
       << token << R"(", "app_id": ")" << app_id << R"(", "app_secret": "s", "encoding_aes_key": ")" << aes_key
-      << R"(", "api_base": ")" << opts_.wechat_api_base << R"("})"
+      << R"(", "api_base": ")" << opts_.wechat_api_base << '"'
+      << (opts_.wechat_extra.empty() ? "" : ", " + opts_.wechat_extra) << "}"
       << (opts_.extra_channels.empty() ? "" : ", " + opts_.extra_channels) << R"(},
   "catalog_file": ")"
       << src << R"(/demo/catalog.json",

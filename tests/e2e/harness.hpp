@@ -44,6 +44,7 @@ class server {
     std::string extra_config;  // extra top-level JSON members, e.g. "\"test_clock\": true"
     std::string wechat_api_base = "http://127.0.0.1:9";  // point at a fake_gateway to see sends
     std::string extra_channels;  // extra members of "channels", e.g. an "sms" block
+    std::string wechat_extra;    // extra members of channels.wechat, e.g. "\"template_ids\": {...}"
     std::string staff_json;      // the whole staff file; empty: S001, E001 (off duty), A001
   };
   explicit server(options opts);

@@ -137,7 +137,7 @@ TEST_CASE("A full WeChat and SMS intake logs no phone number and no message text
       CHECK(log.find(line) == std::string::npos);
     }
   // No secret either.
-  for (const std::string secret : {std::string{e2e::server::twilio_token}, std::string{e2e::server::token},
+  for (const std::string& secret : {std::string{e2e::server::twilio_token}, std::string{e2e::server::token},
                                    std::string{e2e::server::supervisor_token}, std::string{e2e::server::aes_key}}) {
     CAPTURE(secret);
     CHECK(log.find(secret) == std::string::npos);

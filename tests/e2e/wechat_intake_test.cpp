@@ -129,7 +129,9 @@ TEST_CASE("A WeChat customer reports a fault in plain mode and a ticket exists a
 }
 
 TEST_CASE("A WeChat customer reports a fault in safe (AES) mode", "[e2e][wechat][crypto]") {
-  e2e::server s{e2e::server::options{.safe_mode = true}};
+  e2e::server::options safe;
+  safe.safe_mode = true;
+  e2e::server s{safe};
   s.start();
   auto number = run_full_intake(s, "oSafeUser1", 2000);
   check_ticket(s, number, "oSafeUser1");

@@ -10,6 +10,7 @@
 #include <rapidjson/document.h>
 
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -225,7 +226,7 @@ TEST_CASE("The closed loop: assignment reaches the engineer, progress and the su
     auto resolve = post(s, "/api/v1/tickets/" + number + "/resolve",
                         R"({"report": "紧固电机并平衡滚筒,运行正常", "parts": ["减震器"]})", e2e::server::engineer_token);
     REQUIRE(resolve.status == 200);
-    CHECK(cs_arrives(gw, openid, "1 满意"));  // report summary and the survey question
+    CHECK(cs_arrives(gw, openid, "\"msgmenu\""));  // report summary and the survey as a menu
 
     auto reply = s.say(openid, "1 师傅很专业", msg++);
     CHECK(reply.find("感谢") != std::string::npos);
@@ -339,6 +340,108 @@ TEST_CASE("The closed loop: assignment reaches the engineer, progress and the su
     CHECK(state_of(s, number) == "closed");
     CHECK(post(s, base + "/reopen", "", e2e::server::supervisor_token).status == 200);
     CHECK(state_of(s, number) == "reopened");
+  }
+}
+
+TEST_CASE("WeChat outbound: the survey as a menu, window closed → template message, expired token → refresh",
+          "[e2e][workflow][wechat]") {
+  e2e::fake_gateway gw;
+  answer_success(gw);
+  auto options = workflow_options(gw);
+  options.wechat_extra = R"("template_ids": {"progress": "TPL_PROGRESS", "survey": "TPL_SURVEY"})";
+  e2e::server s{options};
+  s.start();
+  std::int64_t msg = 7000;
+  const std::string openid = "oWechatOutbound1";
+  auto number = intake(s, openid, msg);
+  REQUIRE(cs_arrives(gw, openid, "李工"));  // the assignment notice: the cached token works
+  const auto base = "/api/v1/tickets/" + number;
+  auto progress = [&](const std::string& note) {
+    auto res = post(s, base + "/progress", R"({"step": "onsite", "note": ")" + note + R"("})",
+                    e2e::server::engineer_token);
+    INFO(res.body);
+    REQUIRE(res.status == 200);
+  };
+  auto requests_with = [&](const std::string& prefix, const std::string& needle) {
+    std::vector<e2e::recorded_request> out;
+    for (auto& r : gw.requests(prefix))
+      if (r.body.find(needle) != std::string::npos || r.target.find(needle) != std::string::npos) out.push_back(r);
+    return out;
+  };
+
+  SECTION("the survey goes out as a msgmenu and a tap closes the ticket") {
+    work_and_resolve(s, number);
+    REQUIRE(cs_arrives(gw, openid, "\"msgmenu\""));
+    auto menus = requests_with(cs_path, "\"msgmenu\"");
+    REQUIRE(menus.size() == 1);
+    auto menu = parse_json(menus[0].body);
+    CHECK(std::string{menu["touser"].GetString()} == openid);
+    CHECK(std::string{menu["msgmenu"]["head_content"].GetString()}.find(number) != std::string::npos);
+    const auto& list = menu["msgmenu"]["list"];
+    REQUIRE(list.Size() == 3);
+    CHECK(std::string{list[0]["id"].GetString()} == "1");
+    CHECK(std::string{list[0]["content"].GetString()} == "满意");
+    CHECK(std::string{list[2]["content"].GetString()} == "不满意");
+    // The tap: an ordinary text push carrying the option's text and bizmsgmenuid (channels.md §1.9).
+    const std::string tap = "<xml><ToUserName><![CDATA[gh_e2e]]></ToUserName><FromUserName><![CDATA[" + openid +
+                            "]]></FromUserName><CreateTime>" + std::to_string(std::time(nullptr)) +
+                            "</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[满意]]></Content>"
+                            "<MsgId>" + std::to_string(msg++) + "</MsgId><bizmsgmenuid>1</bizmsgmenuid></xml>";
+    auto res = s.wechat_post(tap);
+    REQUIRE(res.status == 200);
+    auto closed = ticket(s, number);
+    CHECK(std::string{closed["state"].GetString()} == "closed");
+    CHECK(std::string{closed["satisfaction"]["score"].GetString()} == "satisfied");
+  }
+
+  SECTION("an account that cannot send menus (40200) gets the survey as text") {
+    progress("明天上午到");
+    REQUIRE(cs_arrives(gw, openid, "明天上午到"));
+    gw.queue(cs_path, {200, R"({"errcode":40200,"errmsg":"invalid msgmenu"})"});
+    auto resolve = post(s, base + "/resolve", R"({"report": "更换排水泵", "parts": []})", e2e::server::engineer_token);
+    REQUIRE(resolve.status == 200);
+    CHECK(cs_arrives(gw, openid, "1 满意"));
+    CHECK(requests_with(cs_path, "\"msgmenu\"").size() == 1);
+    CHECK(requests_with(cs_path, "1 满意").size() == 1);
+  }
+
+  SECTION("45015 (window closed) → the same message as a template message, shown in the history") {
+    gw.queue(cs_path, {200, R"({"errcode":45015,"errmsg":"response out of time limit"})"});
+    progress("下午三点到");
+    REQUIRE(gw.wait_for("/cgi-bin/message/template/send", 1, 5s) == 1);
+    auto sent = parse_json(gw.requests("/cgi-bin/message/template/send")[0].body);
+    CHECK(std::string{sent["touser"].GetString()} == openid);
+    CHECK(std::string{sent["template_id"].GetString()} == "TPL_PROGRESS");
+    CHECK(std::string{sent["data"]["keyword1"]["value"].GetString()} == number);
+    CHECK(std::string{sent["data"]["keyword2"]["value"].GetString()}.find("下午三点到") != std::string::npos);
+    CHECK(std::string{sent["client_msg_id"].GetString()}.size() > 0);
+    bool shown = false;
+    for (int i = 0; i < 100 && !shown; ++i, std::this_thread::sleep_for(20ms))
+      for (const auto& e : ticket(s, number)["history"].GetArray())
+        if (std::string{e["event"].GetString()} == "delivered" &&
+            std::string{e["detail"]["plan"].GetString()} == "template")
+          shown = true;
+    CHECK(shown);
+    CHECK(requests_with(cs_path, "下午三点到").size() == 1);  // not retried as a cs message
+  }
+
+  SECTION("40001 (token replaced elsewhere) → one refresh, the message repeated with the new token") {
+    const auto tokens_before = gw.requests("/cgi-bin/token").size();
+    gw.fallback("/cgi-bin/token", {200, R"({"access_token":"TOKEN2","expires_in":7200})"});
+    gw.queue(cs_path, {200, R"({"errcode":40001,"errmsg":"invalid credential"})"});
+    progress("十点前到");
+    REQUIRE(cs_arrives(gw, openid, "十点前到"));
+    for (int i = 0; i < 100 && requests_with(cs_path, "十点前到").size() < 2; ++i) std::this_thread::sleep_for(20ms);
+    auto attempts = requests_with(cs_path, "十点前到");
+    REQUIRE(attempts.size() == 2);
+    CHECK(attempts[0].target.ends_with("access_token=TOKEN"));
+    CHECK(attempts[1].target.ends_with("access_token=TOKEN2"));
+    CHECK(gw.requests("/cgi-bin/token").size() == tokens_before + 1);
+    // The refreshed token is cached: the next message needs no token call.
+    progress("已出发");
+    REQUIRE(cs_arrives(gw, openid, "已出发"));
+    CHECK(gw.requests("/cgi-bin/token").size() == tokens_before + 1);
+    CHECK(requests_with(cs_path, "已出发")[0].target.find("access_token=TOKEN2") != std::string::npos);
   }
 }
 
