@@ -644,6 +644,12 @@ staff_member read_staff_member(const node& e) {
       address.fail("must be a WeChat OpenID (letters, digits, '_' and '-')");
   }
 
+  // Optional: a mobile number for critical alerts by SMS when the notify channel is another one.
+  if (auto v = e.find("phone")) {
+    s.phone = v->non_empty_text();
+    if (!is_e164(s.phone)) v->fail("must be an E.164 number such as +8613900000001");
+  }
+
   if (auto v = e.find("api_token_sha256")) {
     std::string hex = lower_ascii(v->text());
     const bool valid = hex.size() == 64 && std::all_of(hex.begin(), hex.end(), [](char c) {

@@ -107,6 +107,7 @@ struct staff_member {
   bool on_duty = true;
   int max_open = 10;
   std::string notify_channel, notify_address;  // wechat|sms|email + OpenID / E.164 / address
+  std::string phone;                           // optional E.164: critical SMS alerts (else notify sms)
   std::string api_token_sha256;                // lower-case hex, may be empty (no API access)
 };
 

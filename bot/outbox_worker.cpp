@@ -133,6 +133,21 @@ net::awaitable<int> outbox_worker::run_once() {
 }
 
 net::awaitable<void> outbox_worker::deliver(store::outbox_entry entry) {
+  {
+    std::lock_guard lock{sending_mutex_};
+    if (!sending_.insert(entry.id).second) {
+      spdlog::info("event=outbound_still_sending outbox_id={} attempt={}", entry.id, entry.attempts);
+      co_return;
+    }
+  }
+  struct done_sending {
+    outbox_worker* worker;
+    std::int64_t id;
+    ~done_sending() {
+      std::lock_guard lock{worker->sending_mutex_};
+      worker->sending_.erase(id);
+    }
+  } guard{this, entry.id};
   send_result result;
   auto sender = senders_.find(entry.channel);
   if (sender == senders_.end()) {

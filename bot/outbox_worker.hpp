@@ -18,6 +18,8 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 
 namespace bot {
@@ -90,6 +92,11 @@ class outbox_worker {
   // wait for the next poll (up to `poll` of added reply latency under load; issue 7).
   bool wake_pending_ = false;
   std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
+  // Entries this worker is sending now. A send that outlives its lease (a gateway slower than
+  // the lease, or the test clock jumping past it) is claimed again; if the claim lands here
+  // while the first send is still under way it is dropped instead of sent twice.
+  std::mutex sending_mutex_;
+  std::set<std::int64_t> sending_;
   std::function<void()> on_stopped_;
 };
 

@@ -345,6 +345,36 @@ void schedule_sla_timers(store::transaction& tx, const store::ticket_record& t, 
   both("onsite", t.onsite_by);
 }
 
+// Leaving "suspended": the SLA clocks stood still while the ticket was on hold (it waits for
+// the customer), so every deadline moves by the time on hold and the timers of the SLAs still
+// open come back (their 80 % warning at the same share of the original span).
+void resume_sla(store::transaction& tx, store::ticket_record& t, const std::vector<store::ticket_event>& events,
+                std::int64_t now) {
+  std::int64_t since = 0;
+  for (const auto& e : events)
+    if (e.event == "suspended") since = e.at;
+  if (since == 0 || now <= since) return;
+  const auto held = now - since;
+  const auto payload_of = [](std::string_view sla) { return detail{}.str("sla", sla).json(); };
+  const auto breached = [&](std::string_view sla) {
+    return std::any_of(events.begin(), events.end(), [&](const auto& e) {
+      return e.event == "sla_breached" && json_member(e.detail_json, "sla") == sla;
+    });
+  };
+  for (auto [sla, deadline] : {std::pair{std::string_view{"respond"}, &t.respond_by},
+                               std::pair{std::string_view{"resolve"}, &t.resolve_by},
+                               std::pair{std::string_view{"onsite"}, &t.onsite_by}}) {
+    if (!*deadline) continue;
+    const auto span = std::max<std::int64_t>(0, **deadline - t.created_at);
+    **deadline += held;
+    if (sla_met(sla, t, events) || breached(sla)) continue;
+    const auto kind = "sla_" + std::string{sla};
+    schedule(tx, t, kind + "_near", **deadline - span * 2 / 10, payload_of(sla), now);
+    schedule(tx, t, kind, **deadline, payload_of(sla), now);
+  }
+  append_event(tx, t, now, "bot", "sla_resumed", detail{}.num("held_minutes", held / 60).json());
+}
+
 void cancel_kinds(store::transaction& tx, const std::string& number, std::initializer_list<std::string_view> kinds) {
   for (auto k : kinds) tx.cancel_timers(number, k);
 }
@@ -405,12 +435,15 @@ void apply_assignment(store::transaction& tx, const app& a, store::ticket_record
 
   notify_staff(tx, a, engineer, t, "staff_assignment", assignment_params(a, t), base + ":assigned", now);
   if (alert_sms) {
-    // Critical: an SMS alert on top of the normal notification (product.md). Only a number we
-    // know can be alerted: the engineer's notify address when they are notified by SMS.
-    if (engineer.notify_channel == "sms" && !engineer.notify_address.empty()) {
+    // Critical: an SMS alert on top of the normal notification (product.md), to the engineer's
+    // `phone`, else to their notify address when they are notified by SMS.
+    const std::string& mobile = !engineer.phone.empty()               ? engineer.phone
+                                : engineer.notify_channel == "sms" ? engineer.notify_address
+                                                                   : engineer.phone;
+    if (!mobile.empty()) {
       outbound_text m;
       m.channel = "sms";
-      m.recipient = engineer.notify_address;
+      m.recipient = mobile;
       m.text = a.texts.render(a.cfg.default_language, "staff_critical_alert",
                               {{"ticket_number", t.number}, {"phone", t.phone}}, "sms");
       m.ticket = t.number;
@@ -686,7 +719,12 @@ result assign(store::transaction& tx, const app& a, const std::string& number, c
   if (!next_state(action::assign, t->state)) return illegal(action::assign, *t);
   if (t->assignee == engineer_id && t->state == "assigned")
     return failure(409, "illegal_transition", "ticket " + number + " is already assigned to " + engineer_id);
+  const bool was_suspended = t->state == "suspended";
   apply_assignment(tx, a, *t, *engineer, reason, who.id, false, now);
+  if (was_suspended) {
+    resume_sla(tx, *t, tx.ticket_events(number), now);
+    tx.update_ticket(*t);
+  }
   return done(*t);
 }
 
@@ -700,7 +738,9 @@ result progress(store::transaction& tx, const app& a, const std::string& number,
   const auto events = tx.ticket_events(number);
   const bool first_response = count_events(events, "progress") == 0 && count_events(events, "resolved") == 0;
   const auto base = key_base(tx, number);
+  const bool was_suspended = t->state == "suspended";
   set_state(*t, *next, now);
+  if (was_suspended) resume_sla(tx, *t, events, now);
   tx.update_ticket(*t);
   detail d;
   d.str("step", report.step);
@@ -777,6 +817,7 @@ result supervise(store::transaction& tx, const app& a, const std::string& number
   append_event(tx, *t, now, who.id, event, d.json());
   if (what == action::close) tx.cancel_timers(number, "");
   if (what == action::reopen) cancel_kinds(tx, number, {"survey_remind", "survey_expire"});
+  if (what == action::suspend) cancel_sla(tx, number);  // the clocks stop; resume_sla restarts them
   const char* key = what == action::close    ? "ticket_closed"
                     : what == action::reopen ? "ticket_reopened"
                                              : "ticket_suspended";

@@ -160,12 +160,13 @@ std::string awaiting(e2e::server& s, const std::string& openid) {
 }
 
 // The product.md conversation, answering whatever the dialog asks; returns the ticket number.
-std::string intake(e2e::server& s, const std::string& openid, std::int64_t& msg_id) {
+std::string intake(e2e::server& s, const std::string& openid, std::int64_t& msg_id,
+                   const std::string& first = "洗衣机坏了") {
   const std::map<std::string, std::string> answers{
       {"model", "ABC-2000"},   {"serial", "SN5612345"}, {"problem", "脱水时噪音很大,机身晃动"},
       {"purchase_date", "2025-03-15"}, {"service_method", "2"}, {"phone", "13800135678"},
       {"name", "张先生"},      {"confirm", "确认"}};
-  s.say(openid, "洗衣机坏了", msg_id++);
+  s.say(openid, first, msg_id++);
   std::string last;
   for (int turn = 0; turn < 14; ++turn) {
     auto slot = awaiting(s, openid);
@@ -443,6 +444,88 @@ TEST_CASE("WeChat outbound: the survey as a menu, window closed → template mes
     CHECK(gw.requests("/cgi-bin/token").size() == tokens_before + 1);
     CHECK(requests_with(cs_path, "已出发")[0].target.find("access_token=TOKEN2") != std::string::npos);
   }
+}
+
+TEST_CASE("Suspended tickets stop the SLA clock; resuming moves the deadline by the time on hold",
+          "[e2e][workflow][sla]") {
+  e2e::fake_gateway gw;
+  answer_success(gw);
+  e2e::server s{workflow_options(gw)};
+  s.start();
+  std::int64_t msg = 8000;
+  const std::string openid = "oSlaPauseUser1";
+  auto number = intake(s, openid, msg);
+  const std::string respond_by = ticket(s, number)["sla"]["respond_by"].GetString();
+  const auto base = "/api/v1/tickets/" + number;
+  advance(s, 60);
+  REQUIRE(post(s, base + "/suspend", R"({"reason": "客户出差一周"})", e2e::server::supervisor_token).status == 200);
+  // Ten hours on hold: far past the 240-minute response deadline, yet nothing fires.
+  advance(s, 600);
+  CHECK_FALSE(ticket(s, number)["sla"]["breached"].GetBool());
+  CHECK_FALSE(has_event(s, number, "sla_near"));
+  // Back to work (a supervisor assigns again): the deadline moves by the 600 minutes on hold.
+  REQUIRE(post(s, base + "/assign", R"({"engineer": "E003", "reason": "客户回来了"})", e2e::server::supervisor_token)
+              .status == 200);
+  auto resumed = ticket(s, number);
+  const std::string moved = resumed["sla"]["respond_by"].GetString();
+  CHECK(moved != respond_by);
+  CHECK(has_event(s, number, "sla_resumed"));
+  advance(s, 170);  // 60 + 170 = 230 minutes of SLA time: 80 % passed, not the deadline
+  CHECK(sms_arrives(gw, engineer3_phone, {number, "即将超时"}));
+  CHECK_FALSE(ticket(s, number)["sla"]["breached"].GetBool());
+  advance(s, 11);  // 241 minutes of SLA time
+  CHECK(ticket(s, number)["sla"]["breached"].GetBool());
+}
+
+TEST_CASE("A critical ticket alerts the engineer by SMS even when they are notified on WeChat",
+          "[e2e][workflow][critical]") {
+  e2e::fake_gateway gw;
+  answer_success(gw);
+  auto options = workflow_options(gw);
+  options.staff_json = std::string{R"({"staff": [
+    {"id": "S001", "name": "王主管", "role": "supervisor", "notify": {"channel": "sms", "address": ")"} +
+                       supervisor_phone + R"("}, "api_token_sha256": ")" +
+                       e2e::sha256_hex(e2e::server::supervisor_token) + R"("},
+    {"id": "E001", "name": "李工", "role": "engineer", "skills": ["laundry", "general"], "max_open": 10,
+     "notify": {"channel": "wechat", "address": "oEngineerE001"}, "phone": ")" +
+                       engineer_phone + R"(", "api_token_sha256": ")" + e2e::sha256_hex(e2e::server::engineer_token) +
+                       R"("},
+    {"id": "A001", "name": "管理员", "role": "admin", "api_token_sha256": ")" +
+                       e2e::sha256_hex(e2e::server::admin_token) + R"("}
+  ]})";
+  e2e::server s{options};
+  s.start();
+  std::int64_t msg = 9000;
+  auto number = intake(s, "oCriticalUser1", msg, "洗衣机冒烟了,有焦味");
+  auto t = ticket(s, number);
+  CHECK(std::string{t["priority"].GetString()} == "critical");
+  CHECK(std::string{t["assignee"].GetString()} == "E001");
+  CHECK(cs_arrives(gw, "oEngineerE001", number));           // the assignment, on WeChat
+  CHECK(sms_arrives(gw, engineer_phone, {number, "+8613800135678"}));  // and the alert, by SMS
+}
+
+TEST_CASE("The test clock jumping past the lease of a send under way does not send it twice",
+          "[e2e][workflow][outbox]") {
+  e2e::fake_gateway gw;
+  answer_success(gw);
+  e2e::server s{workflow_options(gw)};
+  s.start();
+  std::int64_t msg = 9500;
+  const std::string openid = "oLeaseUser1";
+  auto number = intake(s, openid, msg);
+  REQUIRE(cs_arrives(gw, openid, "李工"));
+  e2e::canned_answer slow{200, R"({"errcode":0,"errmsg":"ok"})", 2500ms};
+  gw.queue(cs_path, slow);
+  auto res = post(s, "/api/v1/tickets/" + number + "/progress", R"({"step": "onsite", "note": "慢网关"})",
+                  e2e::server::engineer_token);
+  REQUIRE(res.status == 200);
+  REQUIRE(cs_arrives(gw, openid, "慢网关", 3s));  // the gateway holds its answer
+  advance(s, 30);  // far past the 120-second lease: the entry is due again
+  std::this_thread::sleep_for(3s);
+  std::size_t sends = 0;
+  for (const auto& r : gw.requests(cs_path))
+    if (r.body.find("慢网关") != std::string::npos) ++sends;
+  CHECK(sends == 1);
 }
 
 TEST_CASE("Two rejected resolutions lock the ticket for the service manager", "[e2e][workflow]") {
