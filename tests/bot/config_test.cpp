@@ -592,6 +592,8 @@ TEST_CASE("malformed staff files are refused naming the entry", "[config][staff]
        "staff[0] (E1): notify.address: must be an e-mail address"},
       {staff_with(R"({"id": "E1", "name": "x", "role": "engineer", "notify": {"channel": "wechat", "address": "o a"}})"),
        "staff[0] (E1): notify.address: must be a WeChat OpenID"},
+      {staff_with(engineer(R"(, "phone": "13900000001")")), "staff[0] (E1): phone: must be an E.164 number"},
+      {staff_with(engineer(R"(, "phone": 8613900000001)")), "staff[0] (E1): phone: expected string"},
       {staff_with(engineer(R"(, "skills": "laundry")")), "staff[0] (E1): skills: expected array"},
       {staff_with(engineer(R"(, "on_duty": "yes")")), "staff[0] (E1): on_duty: expected boolean"},
       {staff_with(engineer(R"(, "max_open": 0)")), "staff[0] (E1): max_open: must be between 1 and"},
