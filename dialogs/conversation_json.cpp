@@ -17,10 +17,11 @@ using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 constexpr std::array<std::string_view, 8> states{"idle",      "collecting", "confirming", "completed",
                                                  "cancelled", "expired",    "deflected",  "survey"};
-constexpr std::array<slot, 12> all_slots{slot::none,          slot::service_type, slot::model, slot::serial,
+constexpr std::array<slot, 14> all_slots{slot::none,          slot::service_type, slot::model, slot::serial,
                                          slot::problem,       slot::purchase_date, slot::service_method,
                                          slot::phone,         slot::name,          slot::confirm,
-                                         slot::survey_score,  slot::survey_comment};
+                                         slot::survey_score,  slot::survey_comment, slot::complaint_target,
+                                         slot::complaint_reason};
 
 void put_string(writer& w, std::string_view text) {
   // Everything is sanitised on the way in; this keeps the JSON valid even for a state built
@@ -125,6 +126,9 @@ std::string conversation::to_json() const {
   put_optional(w, "service_method", values.service_method);
   put_optional(w, "phone", values.phone);
   put_optional(w, "name", values.name);
+  put_optional(w, "complaint_target_kind", values.complaint_target_kind);
+  put_optional(w, "complaint_target", values.complaint_target);
+  put_optional(w, "complaint_reason", values.complaint_reason);
   w.EndObject();
   w.Key("attachments");
   w.StartArray();
@@ -228,6 +232,16 @@ std::optional<conversation> conversation::from_json(std::string_view json) {
         !get_optional(s, "problem", v.problem) || !get_optional(s, "purchase_date", v.purchase_date) ||
         !get_optional(s, "service_method", v.service_method) || !get_optional(s, "phone", v.phone) ||
         !get_optional(s, "name", v.name)) {
+      return std::nullopt;
+    }
+    // Complaint fields came later: absent in older rows (= unset).
+    if (!get_optional(s, "complaint_target_kind", v.complaint_target_kind) ||
+        !get_optional(s, "complaint_target", v.complaint_target) ||
+        !get_optional(s, "complaint_reason", v.complaint_reason)) {
+      return std::nullopt;
+    }
+    if (v.complaint_target_kind && *v.complaint_target_kind != "product" &&
+        *v.complaint_target_kind != "department" && *v.complaint_target_kind != "engineer") {
       return std::nullopt;
     }
     const auto approx = s.FindMember("purchase_date_approximate");

@@ -1172,6 +1172,8 @@ std::string_view to_string(slot s) {
     case slot::confirm: return "confirm";
     case slot::survey_score: return "survey_score";
     case slot::survey_comment: return "survey_comment";
+    case slot::complaint_target: return "complaint_target";
+    case slot::complaint_reason: return "complaint_reason";
   }
   return "null";
 }

@@ -17,8 +17,9 @@ namespace dialogs {
 enum class slot {
   none, service_type, model, serial, problem, purchase_date, service_method, phone, name, confirm,
   survey_score, survey_comment,
+  complaint_target, complaint_reason,  // complaints only (service_type "complaint")
 };
-std::string_view to_string(slot s);  // "model", ..., "survey_score", "null" for none
+std::string_view to_string(slot s);  // "model", ..., "survey_score", "complaint_target", "null" for none
 
 struct attachment {
   std::string kind;  // image | voice | video | file
@@ -37,6 +38,10 @@ struct slot_values {
   std::optional<std::string> service_method;  // remote|onsite|carry_in
   std::optional<std::string> phone;           // E.164
   std::optional<std::string> name;
+  // Complaints (service_type "complaint"): whom or what the customer complains about, and why.
+  std::optional<std::string> complaint_target_kind;  // product | department | engineer
+  std::optional<std::string> complaint_target;  // catalog model | department name (as configured) | staff id
+  std::optional<std::string> complaint_reason;  // reason id from context
 };
 
 // Everything the dialog remembers between messages; stored as JSON by the bot.
@@ -88,6 +93,19 @@ struct inbound {
   std::vector<attachment> attachments;
 };
 
+// A configured complaint reason (slow response, attitude, repeat failure, billing, ...).
+struct complaint_reason_option {
+  std::string id;                     // stored on the ticket, counted in reports
+  std::string label_zh, label_en;     // shown in ask_complaint_reason and the summary
+  std::vector<std::string> keywords;  // words that name it in a message (any language, any case)
+};
+
+// A member of staff a customer may name in a complaint.
+struct staff_name {
+  std::string id;    // staff id (the complaint target)
+  std::string name;  // full name as customers know it: 李明, John Li
+};
+
 struct local_date {
   int year = 1970, month = 1, day = 1;
 };
@@ -122,6 +140,11 @@ struct context {
   // Minutes until a person picks up a handed-over conversation; 0: unknown ("as soon as
   // possible"). Passed to the human_handoff reply as `wait_minutes`.
   int human_wait_minutes = 0;
+  // Complaints. Empty lists are fine: no engineer/department can then be named as a target,
+  // and with no reasons the reason question is skipped.
+  std::vector<staff_name> engineers;  // engineers a customer may name (李工 / 李工程师 / 李师傅 / engineer Li)
+  std::vector<std::string> departments;  // e.g. 客服部, 售后部, 配送部
+  std::vector<complaint_reason_option> complaint_reasons;
 };
 
 // A message to send: a template key (templates/<lang>/<key>.mustache) and its parameters.
@@ -142,6 +165,9 @@ struct ticket_draft {
   std::vector<std::string> knowledge_ids;  // matching knowledge entries, for the engineer
   std::string location;                    // location label the customer sent, if any
   bool human_requested = false;            // flag the ticket for a person
+  // Type complaint only (empty otherwise): product | department | engineer, the catalog model /
+  // department name / staff id, and the reason id from context::complaint_reasons.
+  std::string complaint_target_kind, complaint_target, complaint_reason;
 };
 
 // New information for one of the customer's open tickets (they said it is the same problem).
