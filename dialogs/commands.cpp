@@ -1,5 +1,6 @@
 #include "dialogs/commands.hpp"
 
+#include "dialogs/extract_complaint.hpp"
 #include "dialogs/text.hpp"
 
 #include <array>
@@ -27,6 +28,8 @@ const std::vector<std::pair<slot, std::vector<std::string_view>>>& slot_words() 
       {slot::service_method, {"服务方式", "方式", "上门", "service method", "method", "visit"}},
       {slot::phone, {"联系电话", "电话", "手机", "号码", "phone number", "phone", "mobile", "number"}},
       {slot::name, {"姓名", "名字", "称呼", "名称", "name"}},
+      {slot::complaint_reason, {"投诉原因", "原因", "reason"}},
+      {slot::complaint_target, {"投诉对象", "对象", "投诉谁", "target"}},
   };
   return words;
 }
@@ -93,7 +96,7 @@ command detect_command(std::string_view folded) {
   }
   if (one_of(a, {"进度", "查询进度", "查进度", "工单进度", "我的工单", "查询", "status", "my tickets", "my ticket",
                  "ticket status", "progress"}) ||
-      asks_status(a)) {
+      asks_status(a) || asks_complaint_status(a)) {
     return command::status;
   }
   if (!find_ticket_number(a).empty()) {

@@ -168,6 +168,7 @@ std::string conversation::to_json() const {
   w.Bool(human_requested);
   w.Key("survey_score");
   put_string(w, survey_score);
+  put_strings(w, "complaint_options", complaint_options);
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }
@@ -209,7 +210,8 @@ std::optional<conversation> conversation::from_json(std::string_view json) {
       !get_bool(doc, "kb_offered", c.kb_offered) || !get_bool(doc, "duplicate_offered", c.duplicate_offered) ||
       !get_strings(doc, "skipped", c.skipped) || !get_strings(doc, "knowledge_ids", c.knowledge_ids) ||
       !get_string(doc, "location", c.location, false) || !get_bool(doc, "human_requested", c.human_requested) ||
-      !get_string(doc, "survey_score", c.survey_score, false)) {
+      !get_string(doc, "survey_score", c.survey_score, false) ||
+      !get_strings(doc, "complaint_options", c.complaint_options)) {
     return std::nullopt;
   }
   if (c.offer != "" && c.offer != "kb" && c.offer != "duplicate" && c.offer != "serial") return std::nullopt;

@@ -44,7 +44,11 @@ service_type_hint infer_service_type(std::string_view folded) {
     hint.priority = "critical";
     return hint;
   }
-  if (mentions(folded, {"安装", "装机", "移机", "拆装", "install", "installation", "installed", "set up", "setup",
+  // Saying "投诉" / "complain" outright makes it a complaint even about an installation or a
+  // return ("安装师傅态度差,我要投诉"); milder words (态度差, rude) only after those types.
+  if (mentions(folded, {"投诉", "举报", "complain", "complaint", "complaints", "complaining"})) {
+    hint.type = "complaint";
+  } else if (mentions(folded, {"安装", "装机", "移机", "拆装", "install", "installation", "installed", "set up", "setup",
                         "mount", "mounting", "uninstall"})) {
     hint.type = "installation";
   } else if (mentions(folded, {"退货", "换货", "退换", "退款", "换新", "换一台", "退机", "想退", "要退", "能退",

@@ -1,6 +1,7 @@
 #include "dialogs/intake.hpp"
 
 #include "dialogs/commands.hpp"
+#include "dialogs/extract_complaint.hpp"
 #include "dialogs/extract_date.hpp"
 #include "dialogs/extract_model.hpp"
 #include "dialogs/extract_name.hpp"
@@ -57,6 +58,8 @@ std::optional<std::string>* value_of(slot_values& v, slot s) {
     case slot::service_method: return &v.service_method;
     case slot::phone: return &v.phone;
     case slot::name: return &v.name;
+    case slot::complaint_target: return &v.complaint_target;
+    case slot::complaint_reason: return &v.complaint_reason;
     default: return nullptr;
   }
 }
@@ -70,6 +73,8 @@ std::string_view ask_key(slot s) {
     case slot::service_method: return "ask_service_method";
     case slot::phone: return "ask_phone";
     case slot::name: return "ask_name";
+    case slot::complaint_target: return "ask_complaint_target";
+    case slot::complaint_reason: return "ask_complaint_reason";
     case slot::confirm: return "confirm_summary";
     default: return {};
   }
@@ -170,6 +175,15 @@ class intake_step {
   void model_from_serial();
   void revalidate_serial();
   void complain_about(slot awaited);
+  bool is_complaint() const { return out_.next.values.service_type == "complaint"; }
+  void extract_complaint(std::string& work, slot awaited, std::vector<slot>& filled);
+  bool choose_complaint_option(const folded_text& folded, slot awaited);
+  bool settle_complaint_target();
+  bool complaint_target_needed() const;
+  std::vector<slot> complaint_order() const;
+  void complaint_params(slot asked, params& p) const;
+  std::string numbered(const std::vector<std::string>& labels) const;
+  std::string target_label(const std::string& kind, const std::string& target) const;
   bool offer_duplicate();
   bool offer_knowledge();
   void ask_next();
@@ -191,6 +205,7 @@ class intake_step {
   bool safety_first_ = false;   // this step found safety words: safety advice goes out first
   bool said_something_ = false; // a which_model / future_date / did-you-mean reply already answered
   bool offered_ = false;        // this step made an offer (kb / duplicate): one per step
+  std::optional<span> reason_where_;  // where this message named a complaint reason
 };
 
 params intake_step::with_offer(params p) const {
@@ -214,6 +229,7 @@ void intake_step::reset_values() {
   c.location.clear();
   c.human_requested = false;
   c.survey_score.clear();
+  c.complaint_options.clear();
 }
 
 void intake_step::start_intake() {
@@ -268,6 +284,8 @@ void intake_step::ask(slot s) {
     }
   }
   if (s == slot::phone && c.values.service_type == "emergency") p.emplace_back("emergency", "1");
+  if (is_complaint() && (s == slot::problem || s == slot::phone || s == slot::name)) p.emplace_back("complaint", "1");
+  if (s == slot::complaint_target || s == slot::complaint_reason) complaint_params(s, p);
   if (s != c.awaiting) c.reasks = 0;
   c.awaiting = s;
   say(ask_key(s), std::move(p));
@@ -307,6 +325,18 @@ void intake_step::show_summary() {
   if (v.priority && (*v.priority == "urgent" || *v.priority == "critical" || *v.priority == "low")) {
     p.emplace_back("priority_" + *v.priority, "1");
   }
+  if (v.service_type == "complaint") {
+    p.emplace_back("complaint", "1");
+    const std::string kind = v.complaint_target_kind.value_or("");
+    if (!kind.empty()) p.emplace_back("target_" + kind, "1");
+    p.emplace_back("target", target_label(kind, v.complaint_target.value_or("")));
+    std::string reason;
+    for (const complaint_reason_option& r : ctx_.complaint_reasons) {
+      if (v.complaint_reason == r.id) reason = c.language == "en" && !r.label_en.empty() ? r.label_en : r.label_zh;
+    }
+    if (reason.empty() && v.complaint_reason) reason = *v.complaint_reason;
+    p.emplace_back("reason", reason);
+  }
   if (c.offer == "kb") p.emplace_back("kb", "1");
   if (c.offer == "duplicate") p.emplace_back("duplicate", "1");
   say("confirm_summary", with_offer(std::move(p)));
@@ -318,7 +348,14 @@ void intake_step::ask_next() {
   if (emergency && !c.values.service_method) c.values.service_method = "onsite";
   if (!offered_ && offer_duplicate()) offered_ = true;
   if (!offered_ && offer_knowledge()) offered_ = true;
-  for (slot s : emergency ? emergency_order : ask_order) {
+  std::vector<slot> order;
+  if (is_complaint()) {
+    order = complaint_order();
+  } else {
+    const auto& fixed = emergency ? emergency_order : ask_order;
+    order.assign(fixed.begin(), fixed.end());
+  }
+  for (slot s : order) {
     if (value_of(c.values, s)->has_value() || contains(c.skipped, to_string(s))) continue;
     c.state = "collecting";
     // An invalid_* / which_model / did-you-mean reply for this very slot already asked again.
@@ -351,6 +388,11 @@ void intake_step::finish() {
   t.knowledge_ids = c.knowledge_ids;
   t.location = c.location;
   t.human_requested = c.human_requested;
+  if (t.type == "complaint") {
+    t.complaint_target_kind = v.complaint_target_kind.value_or("");
+    t.complaint_target = v.complaint_target.value_or("");
+    t.complaint_reason = v.complaint_reason.value_or("");
+  }
   out_.ticket = std::move(t);
   c.state = "completed";
   c.awaiting = slot::none;
@@ -360,6 +402,7 @@ void intake_step::finish() {
   // The bot fills ticket_number once the ticket exists (intake.hpp, outcome::replies).
   params p{{"ticket_number", ""}};
   if (v.service_type == "emergency") p.emplace_back("emergency", "1");
+  if (v.service_type == "complaint") p.emplace_back("complaint", "1");
   say("ticket_created", std::move(p));
 }
 
@@ -506,6 +549,9 @@ std::vector<slot> intake_step::extract_all(std::string& work, const folded_text&
     if (std::find(order.begin(), order.end(), s) == order.end()) order.push_back(s);
   }
 
+  // Complaint targets and reasons first: "李工" or "客服部" must not be read as a name or a problem.
+  extract_complaint(work, awaited, filled);
+
   for (slot s : order) {
     switch (s) {
       case slot::model: {
@@ -610,6 +656,8 @@ std::vector<slot> intake_step::extract_all(std::string& work, const folded_text&
         break;
       }
       case slot::service_method: {
+        // "师傅上门迟到" in a complaint is no request for a visit.
+        if (is_complaint()) break;
         if (auto m = extract_service_method(work, awaited == slot::service_method)) {
           v.service_method = m->method;
           filled.push_back(slot::service_method);
@@ -664,6 +712,15 @@ void intake_step::take_problem(slot awaited, const std::string& work, const fold
   const bool early = !v.problem && awaited == slot::none;
   const std::string described = extract_problem(work, folded, source, *index_, !early);
   if (described.empty()) return;
+  if (reason_where_) {
+    // A complaint reason alone ("投诉你们售后,乱收费") does not describe what happened: the
+    // supervisor needs that, so the description is still asked.
+    std::string without_reason = work;
+    for (std::size_t i = reason_where_->begin; i < reason_where_->end && i < work.size(); ++i) {
+      without_reason[i] = masked_byte;
+    }
+    if (extract_problem(without_reason, folded, source, *index_, !early).empty()) return;
+  }
   if (!v.problem) {
     v.problem = std::string(first_code_points(described, max_problem_code_points));
     filled.push_back(slot::problem);
@@ -744,16 +801,190 @@ void intake_step::complain_about(slot awaited) {
     case slot::purchase_date: say("invalid_date", with_offer({})); break;
     case slot::service_method: say("invalid_service_method", with_offer({})); break;
     case slot::phone: say("invalid_phone", with_offer({})); break;
-    case slot::problem: say("ask_problem", with_offer({})); break;
+    case slot::problem: {
+      params p;
+      if (is_complaint()) p.emplace_back("complaint", "1");
+      say("ask_problem", with_offer(std::move(p)));
+      break;
+    }
     case slot::name: say("ask_name", with_offer({})); break;
+    case slot::complaint_target:
+    case slot::complaint_reason: {
+      params p;
+      complaint_params(awaited, p);
+      say(awaited == slot::complaint_target ? "invalid_complaint_target" : "invalid_complaint_reason",
+          with_offer(std::move(p)));
+      break;
+    }
     default: said_something_ = false; break;
   }
+}
+
+// Complaints (service type "complaint") ask for whom or what, and why, instead of the product
+// details a repair needs.
+
+std::string intake_step::numbered(const std::vector<std::string>& labels) const {
+  const bool zh = out_.next.language != "en";
+  std::string text;
+  for (std::size_t k = 0; k < labels.size(); ++k) {
+    if (k > 0) text += zh ? "、" : ", ";
+    text += std::to_string(k + 1) + ". " + labels[k];
+  }
+  return text;
+}
+
+std::string intake_step::target_label(const std::string& kind, const std::string& target) const {
+  if (kind == "engineer") {
+    for (const staff_name& e : ctx_.engineers) {
+      if (e.id == target) return e.name;
+    }
+  }
+  return target;
+}
+
+void intake_step::complaint_params(slot asked, params& p) const {
+  const conversation& c = out_.next;
+  const slot_values& v = c.values;
+  if (asked == slot::complaint_reason) {
+    std::vector<std::string> labels;
+    for (const complaint_reason_option& r : ctx_.complaint_reasons) {
+      labels.push_back(c.language == "en" && !r.label_en.empty() ? r.label_en : r.label_zh);
+    }
+    p.emplace_back("options", numbered(labels));
+    return;
+  }
+  if (v.complaint_target_kind) p.emplace_back("kind_" + *v.complaint_target_kind, "1");
+  if (!c.complaint_options.empty()) {
+    std::vector<std::string> labels;
+    for (const std::string& o : c.complaint_options) labels.push_back(target_label(v.complaint_target_kind.value_or(""), o));
+    p.emplace_back("options", numbered(labels));
+  }
+}
+
+void intake_step::extract_complaint(std::string& work, slot awaited, std::vector<slot>& filled) {
+  conversation& c = conv();
+  slot_values& v = c.values;
+  if (v.service_type != "complaint") return;
+  auto mask = [&](span where) {
+    for (std::size_t i = where.begin; i < where.end && i < work.size(); ++i) work[i] = masked_byte;
+  };
+  for (span s : complaint_word_spans(work)) mask(s);
+  // A later mention replaces a target only when the customer answers that question or corrects
+  // the summary; inside a description ("客服让我找售后") it does not.
+  const bool replace_target = !v.complaint_target || awaited == slot::complaint_target || awaited == slot::confirm;
+  if (auto t = extract_complaint_target(work, ctx_.engineers, ctx_.departments)) {
+    // Masked only when taken: "送货" in a later description is part of that description.
+    if (replace_target) mask(t->where);
+    if (replace_target && !t->target.empty()) {
+      v.complaint_target_kind = t->kind;
+      v.complaint_target = t->target;
+      c.complaint_options.clear();
+      filled.push_back(slot::complaint_target);
+    } else if (replace_target && !t->options.empty()) {
+      // "李工" and there are two: ask which, with their names.
+      v.complaint_target_kind = t->kind;
+      v.complaint_target.reset();
+      c.complaint_options = t->options;
+      filled.push_back(slot::complaint_target);
+    } else if (replace_target && (!v.complaint_target_kind || awaited == slot::complaint_target ||
+                                  awaited == slot::confirm)) {
+      // The kind alone ("师傅", "产品"): the next question asks which one.
+      if (v.complaint_target_kind != t->kind) {
+        v.complaint_target.reset();
+        c.complaint_options.clear();
+      }
+      v.complaint_target_kind = t->kind;
+      if (t->kind == "department" && !ctx_.departments.empty()) c.complaint_options = ctx_.departments;
+      filled.push_back(slot::complaint_target);
+    }
+  }
+  if (ctx_.complaint_reasons.empty()) return;
+  if (v.complaint_reason && awaited != slot::complaint_reason && awaited != slot::confirm) return;
+  if (auto r = extract_complaint_reason(work, ctx_.complaint_reasons)) {
+    v.complaint_reason = r->id;
+    filled.push_back(slot::complaint_reason);
+    // Left in the text (the description keeps the customer's words), but remembered: a reason
+    // word alone ("乱收费", "态度差") is no description (take_problem).
+    reason_where_ = r->where;
+    return;
+  }
+  if (awaited != slot::complaint_reason) return;
+  // An answer that fits no listed reason goes to "other" when there is one.
+  std::string rest;
+  for (char ch : work) {
+    if (ch != masked_byte) rest += ch;
+  }
+  if (!has_letter(rest) || says_unknown(work)) return;
+  for (const complaint_reason_option& r : ctx_.complaint_reasons) {
+    if (r.id == "other") {
+      v.complaint_reason = r.id;
+      filled.push_back(slot::complaint_reason);
+      return;
+    }
+  }
+}
+
+bool intake_step::choose_complaint_option(const folded_text& folded, slot awaited) {
+  conversation& c = conv();
+  slot_values& v = c.values;
+  if (!is_complaint()) return false;
+  if (awaited == slot::complaint_reason && !ctx_.complaint_reasons.empty()) {
+    const int choice = option_choice(folded.text);
+    if (choice < 1 || static_cast<std::size_t>(choice) > ctx_.complaint_reasons.size()) return false;
+    v.complaint_reason = ctx_.complaint_reasons[static_cast<std::size_t>(choice) - 1].id;
+    return true;
+  }
+  if (awaited == slot::complaint_target && !c.complaint_options.empty() && v.complaint_target_kind) {
+    const int choice = option_choice(folded.text);
+    if (choice < 1 || static_cast<std::size_t>(choice) > c.complaint_options.size()) return false;
+    v.complaint_target = c.complaint_options[static_cast<std::size_t>(choice) - 1];
+    c.complaint_options.clear();
+    return true;
+  }
+  return false;
+}
+
+bool intake_step::settle_complaint_target() {
+  slot_values& v = conv().values;
+  if (!is_complaint() || !v.model) return false;
+  // A complaint naming only a product ("ABC-2000 老是坏,我要投诉") is about that product; a
+  // corrected model moves the target with it.
+  if (v.complaint_target_kind && *v.complaint_target_kind != "product") return false;
+  if (v.complaint_target_kind == "product" && v.complaint_target == v.model) return false;
+  v.complaint_target_kind = "product";
+  v.complaint_target = v.model;
+  conv().complaint_options.clear();
+  return true;
+}
+
+bool intake_step::complaint_target_needed() const {
+  const conversation& c = out_.next;
+  const slot_values& v = c.values;
+  if (v.complaint_target || contains(c.skipped, to_string(slot::complaint_target))) return false;
+  // Nothing configured to choose from: the kind is all there is to know.
+  if (v.complaint_target_kind == "department" && ctx_.departments.empty()) return false;
+  if (v.complaint_target_kind == "engineer" && ctx_.engineers.empty()) return false;
+  return true;
+}
+
+std::vector<slot> intake_step::complaint_order() const {
+  const conversation& c = out_.next;
+  const slot_values& v = c.values;
+  std::vector<slot> order;
+  // "产品" without a model: the model question is how the product is named.
+  if (v.complaint_target_kind == "product" && complaint_target_needed()) order.push_back(slot::model);
+  if (complaint_target_needed()) order.push_back(slot::complaint_target);
+  if (!ctx_.complaint_reasons.empty()) order.push_back(slot::complaint_reason);
+  for (slot s : {slot::problem, slot::phone, slot::name}) order.push_back(s);
+  return order;
 }
 
 bool intake_step::offer_duplicate() {
   conversation& c = conv();
   const slot_values& v = c.values;
   if (c.duplicate_offered || ctx_.open_tickets.empty() || (!v.serial && !v.model)) return false;
+  // A complaint is a ticket of its own, even about a product with an open repair.
+  if (v.service_type == "complaint") return false;
   for (const ticket_summary& t : ctx_.open_tickets) {
     const bool same_serial = v.serial && !t.serial.empty() && normalise_code(t.serial) == *v.serial;
     // Same customer (the bot passes this customer's tickets) and same product.
@@ -889,12 +1120,17 @@ void intake_step::handle_confirming(const folded_text& folded, const std::string
       // "改一下日期": forget the old answer and ask that question again.
       value->reset();
       if (*target == slot::purchase_date) c.values.purchase_date_approximate = false;
+      if (*target == slot::complaint_target) {
+        c.values.complaint_target_kind.reset();
+        c.complaint_options.clear();
+      }
       const std::string name(to_string(*target));
       c.skipped.erase(std::remove(c.skipped.begin(), c.skipped.end(), name), c.skipped.end());
     }
     filled.push_back(*target);
   }
   revalidate_serial();
+  if (settle_complaint_target()) filled.push_back(slot::complaint_target);
   if (filled.empty()) {
     if (said_something_) return;  // e.g. a future date: the reply says what is wrong
     ++c.reasks;
@@ -922,16 +1158,25 @@ void intake_step::collect(const folded_text& folded, const std::string& source) 
     }
   }
 
+  // "2" / "第一个" after ask_complaint_reason (or a list of engineers / departments).
+  if (choose_complaint_option(folded, awaited)) {
+    filled.push_back(awaited);
+    work.assign(work.size(), masked_byte);
+  }
+
   std::vector<slot> extracted = extract_all(work, folded, source);
   filled.insert(filled.end(), extracted.begin(), extracted.end());
   take_problem(awaited, work, folded, source, filled);
   take_free_name(awaited, work, folded, source, filled);
   revalidate_serial();
   model_from_serial();
+  if (settle_complaint_target()) filled.push_back(slot::complaint_target);
 
   // "找不到序列号" / "不记得了": go on without it rather than ask forever.
   const bool answered = std::find(filled.begin(), filled.end(), awaited) != filled.end();
-  if (!answered && (awaited == slot::serial || awaited == slot::purchase_date || awaited == slot::name) &&
+  if (!answered &&
+      (awaited == slot::serial || awaited == slot::purchase_date || awaited == slot::name ||
+       awaited == slot::complaint_target || awaited == slot::complaint_reason) &&
       says_unknown(folded.text) && c.offer.empty()) {
     c.skipped.emplace_back(to_string(awaited));
     filled.push_back(awaited);
@@ -941,6 +1186,10 @@ void intake_step::collect(const folded_text& folded, const std::string& source) 
     c.reasks = 0;
   } else if (awaited != slot::none && filled.empty() && !said_something_) {
     complain_about(awaited);
+  }
+  // A complaint about a person or a department does not need the product.
+  if (is_complaint() && c.values.complaint_target_kind && *c.values.complaint_target_kind != "product") {
+    c.model_options.clear();
   }
   // Several products fit the name: ask which, unless the model is known by now.
   if (!c.values.model && !c.model_options.empty() && !said_something_) {
@@ -1223,7 +1472,8 @@ std::vector<std::string_view> template_keys() {
           "safety_advice",  "status_unknown",     "ticket_status",      "generic_retry",
           "ticket_status_list", "serial_did_you_mean", "kb_offer",        "kb_resolved",
           "kb_not_resolved", "kb_wait",           "duplicate_found",    "duplicate_added",
-          "survey_thanks",  "survey_ask_comment", "survey_unclear"};
+          "survey_thanks",  "survey_ask_comment", "survey_unclear",     "ask_complaint_target",
+          "invalid_complaint_target", "ask_complaint_reason", "invalid_complaint_reason"};
 }
 
 outcome step(const conversation& current, const inbound& message, const context& ctx) {

@@ -75,6 +75,10 @@ struct conversation {
   std::string location;             // label of a location message, if any
   bool human_requested = false;     // the customer asked for a person during this intake
   std::string survey_score;         // state "survey": the score already given (for a later comment)
+  // Complaint targets offered by the last ask_complaint_target question, in order (staff ids
+  // when a surname fits several engineers, department names when the department is asked), so
+  // "1" / "第二个" picks one.
+  std::vector<std::string> complaint_options;
 
   // JSON text of this state (stable field names, used by the store and the API).
   std::string to_json() const;

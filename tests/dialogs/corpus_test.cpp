@@ -82,6 +82,37 @@ const catalog& corpus_catalog() {
   return c;
 }
 
+// Who and what complaints can name (catalog.json "engineers", "departments", "complaint_reasons"),
+// as the bot fills context from its staff list and config.
+struct complaint_config {
+  std::vector<staff_name> engineers;
+  std::vector<std::string> departments;
+  std::vector<complaint_reason_option> reasons;
+};
+
+const complaint_config& corpus_complaints() {
+  static const complaint_config c = [] {
+    complaint_config cfg;
+    rapidjson::Document doc;
+    const std::string text = read_file(std::string(SB_TEST_DATA_DIR) + "/dialogs/catalog.json");
+    doc.Parse(text.c_str());
+    REQUIRE_FALSE(doc.HasParseError());
+    if (doc.HasMember("engineers")) {
+      for (const auto& e : doc["engineers"].GetArray()) cfg.engineers.push_back({str(e, "id"), str(e, "name")});
+    }
+    if (doc.HasMember("departments")) cfg.departments = strings(doc["departments"]);
+    if (doc.HasMember("complaint_reasons")) {
+      for (const auto& r : doc["complaint_reasons"].GetArray()) {
+        complaint_reason_option o{str(r, "id"), str(r, "label_zh"), str(r, "label_en"), {}};
+        if (r.HasMember("keywords")) o.keywords = strings(r["keywords"]);
+        cfg.reasons.push_back(std::move(o));
+      }
+    }
+    return cfg;
+  }();
+  return c;
+}
+
 local_date parse_day(const std::string& iso) {
   local_date d;
   if (std::sscanf(iso.c_str(), "%d-%d-%d", &d.year, &d.month, &d.day) != 3) d = {2026, 5, 12};
@@ -107,6 +138,9 @@ result run_conversation(const rapidjson::Value& conv) {
   ctx.now = 1778551200;
   ctx.default_language = "zh-CN";
   ctx.default_region = "CN";
+  ctx.engineers = corpus_complaints().engineers;
+  ctx.departments = corpus_complaints().departments;
+  ctx.complaint_reasons = corpus_complaints().reasons;
   if (conv.HasMember("open_tickets")) {
     for (const auto& t : conv["open_tickets"].GetArray()) {
       ctx.open_tickets.push_back({str(t, "number"), str(t, "type"), str(t, "state"), str(t, "stage"), str(t, "model"),
@@ -212,10 +246,11 @@ TEST_CASE("the conversation corpus reaches correct tickets in few turns", "[dial
   REQUIRE_FALSE(text.empty());
   const std::vector<std::string> fields = {"type",           "priority", "model", "serial", "purchase_date",
                                            "approximate",    "service_method", "phone", "name", "language",
-                                           "problem"};
+                                           "problem",        "complaint_target_kind", "complaint_target",
+                                           "complaint_reason"};
   std::map<std::string, int> right, total;
   int conversations = 0, completed = 0, chinese = 0, ticket_turns = 0, tickets = 0, one_turn_total = 0,
-      one_turn_ok = 0;
+      one_turn_ok = 0, complaint_total = 0, complaint_ok = 0;
   double all_turns = 0;
   std::vector<std::string> failures;
 
@@ -246,6 +281,14 @@ TEST_CASE("the conversation corpus reaches correct tickets in few turns", "[dial
         diff += " [no summary after the first message]";
       }
     }
+    if (want == "ticket" && expected_string(expect, "type") == "complaint") {
+      ++complaint_total;
+      if (r.ticket && r.ticket->complaint_target_kind == expected_string(expect, "complaint_target_kind") &&
+          r.ticket->complaint_target == expected_string(expect, "complaint_target") &&
+          r.ticket->complaint_reason == expected_string(expect, "complaint_reason")) {
+        ++complaint_ok;
+      }
+    }
     if (want == "ticket") {
       if (r.ticket) {
         ticket_turns += r.turns;
@@ -266,6 +309,9 @@ TEST_CASE("the conversation corpus reaches correct tickets in few turns", "[dial
           if (f == "phone") got = t.phone;
           if (f == "name") got = t.name;
           if (f == "language") got = t.language;
+          if (f == "complaint_target_kind") got = t.complaint_target_kind;
+          if (f == "complaint_target") got = t.complaint_target;
+          if (f == "complaint_reason") got = t.complaint_reason;
           if (f == "problem") {
             // The customer's words are kept as written: every key phrase must be in the problem.
             bool all = !t.problem.empty();
@@ -295,11 +341,11 @@ TEST_CASE("the conversation corpus reaches correct tickets in few turns", "[dial
   char buffer[160];
   report << "\n=== dialog corpus: " << conversations << " conversations (" << chinese << " Chinese, "
          << conversations - chinese << " English) ===\n";
-  std::snprintf(buffer, sizeof buffer, "  %-16s %6.1f %%  (%d/%d)\n", "completion", 100.0 * completed / conversations,
+  std::snprintf(buffer, sizeof buffer, "  %-21s %6.1f %%  (%d/%d)\n", "completion", 100.0 * completed / conversations,
                 completed, conversations);
   report << buffer;
   for (const std::string& f : fields) {
-    std::snprintf(buffer, sizeof buffer, "  %-16s %6.1f %%  (%d/%d)\n", f.c_str(),
+    std::snprintf(buffer, sizeof buffer, "  %-21s %6.1f %%  (%d/%d)\n", f.c_str(),
                   total[f] ? 100.0 * right[f] / total[f] : 100.0, right[f], total[f]);
     report << buffer;
   }
@@ -310,6 +356,9 @@ TEST_CASE("the conversation corpus reaches correct tickets in few turns", "[dial
   report << buffer;
   std::snprintf(buffer, sizeof buffer, "  one-message reports reaching the summary in one turn: %d/%d\n", one_turn_ok,
                 one_turn_total);
+  report << buffer;
+  std::snprintf(buffer, sizeof buffer, "  complaints with the right target and reason: %d/%d\n", complaint_ok,
+                complaint_total);
   report << buffer;
   for (const std::string& f : failures) report << "  FAIL " << f << "\n";
   std::cout << report.str() << std::flush;
@@ -324,4 +373,6 @@ TEST_CASE("the conversation corpus reaches correct tickets in few turns", "[dial
   }
   CHECK(one_turn_total >= 5);
   CHECK(one_turn_ok == one_turn_total);
+  CHECK(complaint_total >= 10);
+  CHECK(complaint_ok == complaint_total);
 }
