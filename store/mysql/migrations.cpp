@@ -191,12 +191,59 @@ std::vector<std::string> shared_state_schema() {
   };
 }
 
+// CREATE INDEX that may run again after a step died halfway. CREATE INDEX IF NOT EXISTS is
+// MariaDB-only, so the statement is chosen from information_schema and run as a prepared
+// statement: four statements, each re-runnable. Migrations hold GET_LOCK, so no other instance
+// creates the index between the check and the CREATE.
+std::vector<std::string> create_index_once(const char* table_name, const char* index_name, const char* columns) {
+  const std::string ddl = std::string("CREATE INDEX ") + index_name + " ON " + table_name + " " + columns;
+  return {
+      "SET @sb_migration_ddl = (SELECT IF(COUNT(*) = 0, '" + ddl +
+          "', 'DO 0') FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = '" +
+          table_name + "' AND index_name = '" + index_name + "')",
+      "PREPARE sb_migration_ddl FROM @sb_migration_ddl",
+      "EXECUTE sb_migration_ddl",
+      "DEALLOCATE PREPARE sb_migration_ddl",
+  };
+}
+
+// Version 3: indexes for the statements every inbound message runs (see the SQLite file).
+std::vector<std::string> intake_indexes_schema() {
+  auto out = create_index_once("tickets", "tickets_open_by_assignee", "(state, assignee)");
+  auto by_customer = create_index_once("tickets", "tickets_by_customer", "(customer_id, created_at, number)");
+  out.insert(out.end(), by_customer.begin(), by_customer.end());
+  return out;
+}
+
+// ALTER TABLE ... ADD COLUMN that may run again after a step died halfway (DDL commits on its
+// own), chosen from information_schema like create_index_once.
+std::vector<std::string> add_column_once(const char* table_name, const char* column_name, const char* definition) {
+  const std::string ddl = std::string("ALTER TABLE ") + table_name + " ADD COLUMN " + column_name + " " + definition;
+  return {
+      "SET @sb_migration_ddl = (SELECT IF(COUNT(*) = 0, '" + ddl +
+          "', 'DO 0') FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '" +
+          table_name + "' AND column_name = '" + column_name + "')",
+      "PREPARE sb_migration_ddl FROM @sb_migration_ddl",
+      "EXECUTE sb_migration_ddl",
+      "DEALLOCATE PREPARE sb_migration_ddl",
+  };
+}
+
+// Version 4: ticket attributes (issue 9: complaint target and reason, service agreement,
+// proactive origin) as one JSON object. MEDIUMTEXT takes no literal DEFAULT on MySQL before
+// 8.0.13, so existing rows get '' and the workflow reads '' as {}.
+std::vector<std::string> ticket_attributes_schema() {
+  return add_column_once("tickets", "attributes_json", "MEDIUMTEXT NOT NULL");
+}
+
 }  // namespace
 
 const std::vector<migration>& builtin_migrations() {
   static const std::vector<migration> steps = {
       {1, initial_schema()},
       {2, shared_state_schema()},
+      {3, intake_indexes_schema()},
+      {4, ticket_attributes_schema()},
   };
   return steps;
 }

@@ -707,3 +707,23 @@ TEST_CASE("mysql: error messages name the statement, never the values", mysql_ta
     CHECK(message.find("8613800135678") == std::string::npos);
   }
 }
+
+TEST_CASE("mysql: version 3 adds the intake indexes, and its statements may run again", mysql_tags()) {
+  auto db = mysql_database();
+  const auto& builtin = store::mysql::builtin_migrations();
+  REQUIRE(builtin.size() >= 3);
+  REQUIRE(builtin[2].version == 3);
+  // A binary whose last step repeats step 3, as a restart after a step that died halfway would.
+  auto steps = builtin;
+  steps.push_back({builtin.back().version + 1, builtin[2].statements});
+  auto backend = store::mysql::make_backend(db->options(), steps);
+  auto writer = backend->open(true);
+  writer->migrate();
+  CHECK(writer->schema_version() == builtin.back().version + 1);
+  CHECK(rows_of(*db,
+                "SELECT index_name, GROUP_CONCAT(column_name ORDER BY seq_in_index) FROM information_schema.statistics "
+                "WHERE table_schema = DATABASE() AND table_name = 'tickets' AND index_name IN "
+                "('tickets_open_by_assignee', 'tickets_by_customer') GROUP BY index_name ORDER BY index_name") ==
+        std::vector<std::vector<std::string>>{{"tickets_by_customer", "customer_id,created_at,number"},
+                                              {"tickets_open_by_assignee", "state,assignee"}});
+}
