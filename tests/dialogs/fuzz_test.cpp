@@ -27,6 +27,14 @@ conversation waiting_for(slot awaiting) {
     if (awaiting == slot::survey_comment) c.survey_score = "neutral";
     return c;
   }
+  if (awaiting == slot::complaint_target || awaiting == slot::complaint_reason) {
+    // A complaint about one of two engineers named 李, then its reason.
+    c.values.service_type = "complaint";
+    c.values.complaint_target_kind = "engineer";
+    if (awaiting == slot::complaint_target) c.complaint_options = {"E01", "E04"};
+    if (awaiting == slot::complaint_reason) c.values.complaint_target = "E01";
+    return c;
+  }
   // Pending offers: a model list, a knowledge-base tip, a did-you-mean.
   if (awaiting == slot::model) c.model_options = {"ABC-2000", "ABC-3000"};
   if (awaiting == slot::serial) {
@@ -79,7 +87,9 @@ std::string random_utf8(std::mt19937& rng) {
       "－", "２", "\u3000", "，", "。", "\U0001F600", "e\u0301", "\u200B", "\u202E", "\uFFFD", "名字改成", "to",
       "change phone to", "我的名字是", "sparks", "急", "the", "\n", "\t", "\x1f", "\\", "\"", "{{x}}",
       "解决了", "没有", "补充", "满意", "不满意", "一般", "5星", "★", "👍", "第二个", "先生", "I'm ", "John",
-      "Mr ", "不要上门", "到哪了", "转人工", "找不到", "KT", "12345678", "?", "吗", "姓", "thanks, ", "Ann"};
+      "Mr ", "不要上门", "到哪了", "转人工", "找不到", "KT", "12345678", "?", "吗", "姓", "thanks, ", "Ann",
+      "投诉", "我要投诉", "李工", "王师傅", "客服部", "客服", "态度", "收费", "complain about", "engineer li",
+      "customer service", "产品", "师傅"};
   std::uniform_int_distribution<std::size_t> count(0, 10), pick(0, pieces.size() - 1);
   std::string out;
   for (std::size_t n = count(rng); n > 0; --n) out += pieces[pick(rng)];
@@ -92,11 +102,17 @@ TEST_CASE("step survives random input from every awaiting state", "[dialogs][fuz
   const std::vector<slot> states = {slot::none,           slot::model,          slot::serial,
                                     slot::problem,        slot::purchase_date,  slot::service_method,
                                     slot::phone,          slot::name,           slot::confirm,
-                                    slot::survey_score,   slot::survey_comment};
+                                    slot::survey_score,   slot::survey_comment,  slot::complaint_target,
+                                    slot::complaint_reason};
   const auto keys = template_keys();
   const std::set<std::string_view> known(keys.begin(), keys.end());
   context ctx = dialogs_test::test_context();
   ctx.open_tickets = {{"SR20260501001", "repair", "assigned", "in_progress", "ABC-2000", "SN5612345", "2026-05-01"}};
+  ctx.engineers = {{"E01", "李明"}, {"E04", "李娜"}, {"E02", "王强"}};
+  ctx.departments = {"客服部", "售后部"};
+  ctx.complaint_reasons = {{"attitude", "服务态度", "Staff attitude", {"态度", "rude"}},
+                           {"billing", "收费问题", "Billing", {"收费"}},
+                           {"other", "其他", "Other", {}}};
   std::mt19937 rng(20260512);
   // Under the sanitizers every step costs ~20x more; fewer rounds still reach every state with
   // thousands of inputs. GCC (and recent Clang) define __SANITIZE_ADDRESS__ under -fsanitize=address.
