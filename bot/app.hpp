@@ -36,6 +36,8 @@ struct app {
   std::function<net::awaitable<int>()> run_outbox_once;
   // Per-customer message rate (config limits.sender_*); null: no limit. Set by main.
   rate_limiter* sender_limiter = nullptr;
+  // Service agreements (agreements_file); empty without one. Set by main.
+  std::vector<agreement> agreements;
 };
 
 // The full route table: webhooks, staff API, operations endpoints.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cerrno>
 #include <climits>
 #include <cstddef>
@@ -679,7 +680,45 @@ assignment_rule read_assignment_rule(const node& e) {
   // Required: a misspelt "skills" would otherwise mean "any engineer".
   r.skills = e.require("skills").text_list();
   if (auto v = e.find("alert_sms")) r.alert_sms = v->boolean();
+  if (auto v = e.find("role")) r.role = v->one_of({"engineer", "supervisor"});
   return r;
+}
+
+// A calendar date written YYYY-MM-DD that exists (2026-02-30 does not).
+std::string read_date(const node& n) {
+  std::string text = n.text();
+  int y = 0, m = 0, d = 0;
+  char tail = 0;
+  const bool shaped = text.size() == 10 && text[4] == '-' && text[7] == '-' &&
+                      std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3;
+  const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
+                                        std::chrono::day{static_cast<unsigned>(d)}};
+  if (!shaped || !ymd.ok()) n.fail("must be a date written YYYY-MM-DD, not " + quoted(text));
+  return text;
+}
+
+complaint_policy read_complaint_policy(const node& n) {
+  n.allow_keys({"reasons", "departments", "respond_minutes", "follow_up_after_hours"});
+  complaint_policy p;
+  if (auto reasons = n.find("reasons")) {
+    std::set<std::string> ids;
+    for (std::size_t i = 0, count = reasons->size(); i < count; ++i) {
+      const node e = entry_at(*reasons, i, "id");
+      e.allow_keys({"id", "label", "label_en", "keywords"});
+      complaint_reason r;
+      r.id = e.require("id").non_empty_text();
+      if (!ids.insert(r.id).second) e.fail_member("id", "duplicate reason " + quoted(r.id));
+      r.label = e.require("label").non_empty_text();
+      r.label_en = e.find("label_en") ? e.find("label_en")->non_empty_text() : r.label;
+      if (auto v = e.find("keywords")) r.keywords = v->text_list();
+      p.reasons.push_back(std::move(r));
+    }
+  }
+  if (auto v = n.find("departments")) p.departments = v->text_list();
+  if (auto v = n.find("respond_minutes")) p.respond_minutes = v->integer(1, max_minutes);
+  // product.md: complaint customers get their follow-up visit within 3 days.
+  if (auto v = n.find("follow_up_after_hours")) p.follow_up_after_hours = v->integer(1, 72);
+  return p;
 }
 
 // A later rule whose conditions include all of an earlier rule's is never reached, since
@@ -888,7 +927,70 @@ rules load_rules(const std::string& path) {
     dialog->allow_keys({"idle_timeout_minutes"});
     if (auto v = dialog->find("idle_timeout_minutes")) r.dialog_idle_timeout_minutes = v->integer(1, max_minutes);
   }
+  if (auto complaints = root.find("complaints")) r.complaints = read_complaint_policy(*complaints);
+  if (auto maintenance = root.find("maintenance")) {
+    maintenance->allow_keys({"remind_days_before", "offer_valid_days"});
+    if (auto v = maintenance->find("remind_days_before")) r.maintenance.remind_days_before = v->integer(0, 365);
+    if (auto v = maintenance->find("offer_valid_days")) r.maintenance.offer_valid_days = v->integer(1, 365);
+  }
   return r;
+}
+
+std::vector<agreement> load_agreements(const std::string& path) {
+  if (path.empty()) return {};
+  rj::Document doc;
+  parse_json(path, doc);
+  const origin from{path, false};
+  const node root = top_level(from, doc);
+
+  std::vector<agreement> out;
+  std::map<std::string, std::size_t> ids;
+  const node list = root.require("agreements");
+  for (std::size_t i = 0, n = list.size(); i < n; ++i) {
+    const node e = entry_at(list, i, "id");
+    agreement a;
+    a.id = e.require("id").non_empty_text();
+    if (auto [it, fresh] = ids.emplace(a.id, i); !fresh)
+      e.fail_member("id", "duplicate of agreements[" + std::to_string(it->second) + "]");
+    const node customer = e.require("customer");
+    customer.expect_object();
+    if (auto v = customer.find("phone")) {
+      a.customer_phone = v->non_empty_text();
+      if (!is_e164(a.customer_phone)) v->fail("must be an E.164 number such as +8613800135678");
+    }
+    if (auto v = customer.find("customer_no")) a.customer_no = v->non_empty_text();
+    if (auto v = customer.find("name")) a.customer_name = v->text();
+    if (a.customer_phone.empty() && a.customer_no.empty())
+      customer.fail("needs a phone or a customer_no to recognise the customer");
+    if (auto v = e.find("models")) a.models = v->text_list();
+    if (auto v = e.find("serials")) a.serials = v->text_list();
+    a.valid_from = read_date(e.require("valid_from"));
+    a.valid_to = read_date(e.require("valid_to"));
+    if (a.valid_to < a.valid_from) e.fail_member("valid_to", "is before valid_from " + a.valid_from);
+    if (auto sla = e.find("sla_minutes")) {
+      sla->allow_keys(priorities);
+      for (auto key : sla->keys()) a.sla_minutes[std::string(key)] = read_sla_policy(*sla->find(key));
+    }
+    if (auto v = e.find("covered_services")) {
+      for (std::size_t k = 0, count = v->size(); k < count; ++k)
+        a.covered_services.push_back(v->element(k).one_of(ticket_types));
+    }
+    if (auto v = e.find("covered_parts")) a.covered_parts = v->text_list();
+    if (auto v = e.find("parts_discount_percent")) a.parts_discount_percent = v->integer(0, 100);
+    if (auto plan = e.find("visit_plan")) {
+      // Strict: a misspelt key would silently drop visits the customer paid for.
+      plan->allow_keys({"every_days", "first_visit", "lead_days", "type", "problem"});
+      visit_plan p;
+      p.every_days = plan->require("every_days").integer(1, 3660);
+      p.first_visit = read_date(plan->require("first_visit"));
+      if (auto v = plan->find("lead_days")) p.lead_days = v->integer(0, 365);
+      if (auto v = plan->find("type")) p.type = v->one_of(ticket_types);
+      p.problem = plan->require("problem").non_empty_text();
+      a.visits = std::move(p);
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
 }
 
 void check_rules_against_catalog(const rules& r, const dialogs::catalog& catalog, const std::string& rules_path) {
@@ -902,6 +1004,15 @@ void check_rules_against_catalog(const rules& r, const dialogs::catalog& catalog
     if (auto it = when.find("line"); it != when.end() && !lines.contains(it->second))
       throw config_error(one_line(where + "line: no catalog product has line " + quoted(it->second)));
   }
+}
+
+void check_agreements_against_catalog(const std::vector<agreement>& list, const dialogs::catalog& catalog,
+                                      const std::string& path) {
+  for (std::size_t i = 0; i < list.size(); ++i)
+    for (const auto& model : list[i].models)
+      if (catalog.find_model(model) == nullptr)
+        throw config_error(one_line(path + ": agreements[" + std::to_string(i) + "] (" + list[i].id +
+                                    "): models: unknown model " + quoted(model) + " (not in the catalog)"));
 }
 
 }  // namespace bot

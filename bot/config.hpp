@@ -115,10 +115,30 @@ struct assignment_rule {
   std::map<std::string, std::string> when;  // type, line, model, priority, channel
   std::vector<std::string> skills;
   bool alert_sms = false;
+  std::string role = "engineer";  // who is chosen: engineer | supervisor (complaints) (ours)
 };
 
 struct sla_policy {
   std::optional<int> respond, resolve, onsite;  // minutes
+};
+
+// A complaint reason customers can pick (rules "complaints.reasons"); labels are what the
+// dialog shows, keywords what it recognises.
+struct complaint_reason {
+  std::string id, label, label_en;
+  std::vector<std::string> keywords;
+};
+
+struct complaint_policy {
+  std::vector<complaint_reason> reasons;  // empty: the dialog does not ask for a reason
+  std::vector<std::string> departments;   // targets a complaint may name besides products and engineers
+  int respond_minutes = 60;               // first contact: the customer is called and apologised to
+  int follow_up_after_hours = 48;         // the follow-up visit (回访) after closing, at most 72
+};
+
+struct maintenance_policy {
+  int remind_days_before = 7;  // the reminder goes out this many days before a cycle falls due
+  int offer_valid_days = 7;    // how long "需要" / "不需要" is read as the answer to it
 };
 
 struct rules {
@@ -127,6 +147,29 @@ struct rules {
   int survey_remind_after_hours = 24;
   int survey_expire_after_hours = 168;
   int dialog_idle_timeout_minutes = 30;
+  complaint_policy complaints;
+  maintenance_policy maintenance;
+};
+
+// A service agreement (agreements_file, format in docs/config.md).
+struct visit_plan {
+  int every_days = 0;          // a visit every N days from first_visit
+  std::string first_visit;     // YYYY-MM-DD
+  int lead_days = 7;           // the proactive ticket is created this many days ahead
+  std::string type = "value_added";
+  std::string problem;         // what the visit is for, shown on the ticket
+};
+
+struct agreement {
+  std::string id;
+  std::string customer_phone, customer_no, customer_name;  // phone (E.164) and/or number
+  std::vector<std::string> models, serials;  // covered products; both empty: all the customer's
+  std::string valid_from, valid_to;          // YYYY-MM-DD, inclusive
+  std::map<std::string, sla_policy> sla_minutes;  // overrides by priority
+  std::vector<std::string> covered_services;      // ticket types covered; empty: all
+  std::vector<std::string> covered_parts;         // free parts; "*": every part
+  int parts_discount_percent = 0;                 // on parts that are charged
+  std::optional<visit_plan> visits;
 };
 
 // Loads the config file at `path`: JSON, ${ENV} substitution in string values (an unset
@@ -144,6 +187,11 @@ config load_config_text(std::string_view text, const std::string& origin);
 dialogs::catalog load_catalog(const std::string& path);
 std::vector<staff_member> load_staff(const std::string& path);  // duplicate ids are errors
 rules load_rules(const std::string& path);
+// Empty path: no agreements. Ids must be unique; dates valid and from <= to.
+std::vector<agreement> load_agreements(const std::string& path);
+// Every agreement model must be a catalog model (a typo would cover nothing). Throws config_error.
+void check_agreements_against_catalog(const std::vector<agreement>& list, const dialogs::catalog& catalog,
+                                      const std::string& path);
 
 // Cross-checks loaded rules against the loaded catalog: every `when.model` must be a catalog
 // model and every `when.line` a line some product has, since a typo there would make the

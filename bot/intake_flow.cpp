@@ -1,6 +1,7 @@
 #include "bot/intake_flow.hpp"
 
 #include "bot/metrics.hpp"
+#include "bot/programs.hpp"
 #include "bot/workflow.hpp"
 #include "channels/email_compose.hpp"
 #include "dialogs/intake.hpp"
@@ -69,13 +70,10 @@ store::ticket_record make_ticket(const app& a, const dialogs::ticket_draft& d, c
   t.problem = d.problem;
   for (const auto& att : d.attachments) t.attachments.push_back({att.kind, att.ref});
   t.service_method = d.service_method;
-  if (auto it = a.rules.sla_minutes.find(d.priority); it != a.rules.sla_minutes.end()) {
-    if (it->second.respond) t.respond_by = now + *it->second.respond * 60;
-    if (it->second.resolve) t.resolve_by = now + *it->second.resolve * 60;
-    if (it->second.onsite) t.onsite_by = now + *it->second.onsite * 60;
-  }
   t.created_at = now;
   t.updated_at = now;
+  // Complaint target and reason, the covering service agreement, and the SLA deadlines.
+  programs::classify(a, t, &d, now);
   return t;
 }
 
@@ -176,15 +174,18 @@ inbound_outcome handle_inbound(store::transaction& tx, const app& a, const chann
   }
 
   // A survey reply may come days later while another conversation is going: it goes to the
-  // customer's resolved ticket on this channel, not into the dialog (workflow.hpp).
-  if (auto answer = workflow::take_survey_reply(tx, a, customer, message, state, now)) {
+  // customer's resolved ticket on this channel, not into the dialog (workflow.hpp). So do the
+  // answers to a maintenance reminder and to a complaint follow-up (programs.hpp).
+  auto answer = programs::take_reply(tx, a, customer, message, now);
+  if (!answer) answer = workflow::take_survey_reply(tx, a, customer, message, state, now);
+  if (answer) {
     capped_transcript transcript{tx, a, customer.id, message.channel, answer->ticket, 0};
     transcript.append({customer.id, message.channel, answer->ticket, now, "in", transcript_text(message)});
     out.replies = std::move(answer->replies);
     for (const auto& text : out.replies)
       transcript.append({customer.id, message.channel, answer->ticket, now, "out", text});
     deliver(tx, a, message, delivery, answer->ticket, answer->language, now, out);
-    spdlog::info("event=survey_reply channel={} ticket={}", message.channel, answer->ticket);
+    spdlog::info("event=reply_taken channel={} ticket={}", message.channel, answer->ticket);
     return out;
   }
 
@@ -195,6 +196,12 @@ inbound_outcome handle_inbound(store::transaction& tx, const app& a, const chann
   ctx.idle_timeout_minutes = a.rules.dialog_idle_timeout_minutes;
   ctx.default_language = a.cfg.default_language;
   if (!customer.phone.empty()) ctx.channel_phone = customer.phone;
+  // Complaints may name an engineer, a department or a product, for one of the reasons.
+  for (const auto& s : a.staff)
+    if (s.role == "engineer") ctx.engineers.push_back({s.id, s.name});
+  ctx.departments = a.rules.complaints.departments;
+  for (const auto& r : a.rules.complaints.reasons)
+    ctx.complaint_reasons.push_back({r.id, r.label, r.label_en, r.keywords});
   // The customer's open tickets: duplicate reports and status questions refer to them.
   {
     store::ticket_filter open;
@@ -254,6 +261,7 @@ inbound_outcome handle_inbound(store::transaction& tx, const app& a, const chann
     tx.update_customer(customer);
     // SLA timers, then assignment by rule (or supervisors told nobody is eligible).
     workflow::on_ticket_created(tx, a, ticket, now);
+    programs::after_created(tx, a, ticket, now);
     result.next.ticket = out.ticket;
     extra.emplace_back("ticket_number", out.ticket);
     if (ticket.respond_by) {

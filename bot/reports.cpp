@@ -1,5 +1,7 @@
 #include "bot/reports.hpp"
 
+#include "bot/ticket_attributes.hpp"
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -62,6 +64,7 @@ std::optional<std::int64_t> first_event(const std::vector<store::ticket_event>& 
 
 struct engineer_figures {
   int assigned = 0, closed = 0, rated = 0, satisfied = 0;
+  int complaints = 0;  // complaints about this engineer
   mean resolution;
 };
 
@@ -73,6 +76,10 @@ std::string report_summary_json(const report_input& in, const std::vector<staff_
   int total = 0, breached = 0, satisfied = 0, neutral = 0, dissatisfied = 0, unrated = 0;
   std::map<std::string, engineer_figures> engineers;
   static const std::vector<store::ticket_event> no_events;
+  // Complaints (issue 9): by target ("engineer:E001", "department:客服部", "product:ABC-2000"),
+  // by reason, and how many got their follow-up visit and an answer to it.
+  std::map<std::string, int> complaint_targets, complaint_reasons;
+  int complaints = 0, follow_ups_sent = 0, follow_ups_answered = 0;
 
   for (const auto& t : in.tickets) {
     if (t.created_at < in.from || t.created_at >= in.to) continue;
@@ -94,6 +101,18 @@ std::string report_summary_json(const report_input& in, const std::vector<staff_
     else if (t.satisfaction_score == "neutral") ++neutral;
     else if (t.satisfaction_score == "dissatisfied") ++dissatisfied;
     else if (resolved_at) ++unrated;  // asked (resolved at least once) but no answer
+
+    if (t.type == "complaint") {
+      const auto attributes = attributes_of(t);
+      ++complaints;
+      ++complaint_targets[attributes.complaint_target_kind.empty()
+                              ? std::string{}
+                              : attributes.complaint_target_kind + ":" + attributes.complaint_target];
+      ++complaint_reasons[attributes.complaint_reason];
+      if (attributes.complaint_target_kind == "engineer") ++engineers[attributes.complaint_target].complaints;
+      if (first_event(events, {"follow_up_sent"})) ++follow_ups_sent;
+      if (first_event(events, {"follow_up_answered"})) ++follow_ups_answered;
+    }
 
     if (!t.assignee.empty()) {
       auto& e = engineers[t.assignee];
@@ -187,6 +206,17 @@ std::string report_summary_json(const report_input& in, const std::vector<staff_
   }
   w.EndArray();
   w.EndObject();
+  key(w, "complaints");
+  w.StartObject();
+  key(w, "count");
+  w.Int(complaints);
+  counts(w, "by_target", complaint_targets);
+  counts(w, "by_reason", complaint_reasons);
+  key(w, "follow_ups_sent");
+  w.Int(follow_ups_sent);
+  key(w, "follow_ups_answered");
+  w.Int(follow_ups_answered);
+  w.EndObject();
   key(w, "engineers");
   w.StartArray();
   for (const auto& s : staff) {
@@ -208,6 +238,8 @@ std::string report_summary_json(const report_input& in, const std::vector<staff_
     w.Int(e.closed);
     number_or_null(w, "mean_resolution_minutes",
                    e.resolution.count ? std::optional<double>{e.resolution.sum / e.resolution.count} : std::nullopt);
+    key(w, "complaints");
+    w.Int(e.complaints);
     key(w, "rated");
     w.Int(e.rated);
     key(w, "satisfied");

@@ -31,8 +31,10 @@ struct report_input {
 //    "first_response": {"mean_minutes", "count"}, "assignment": {...}, "resolution": {...},
 //    "sla": {"breached", "breach_rate"}, "satisfaction": {"satisfied", "neutral", "dissatisfied",
 //    "unrated", "rate"}, "deflected", "repeat_faults": {"count", "serials": [{"serial", "tickets"}]},
+//    "complaints": {"count", "by_target": {"engineer:E001": n, "department:客服部": n, ...},
+//    "by_reason", "follow_ups_sent", "follow_ups_answered"},
 //    "engineers": [{"id", "name", "open", "assigned", "closed", "mean_resolution_minutes",
-//    "rated", "satisfied", "satisfaction_rate"}]}
+//    "complaints", "rated", "satisfied", "satisfaction_rate"}]}
 // Means and rates are null when nothing was measured.
 std::string report_summary_json(const report_input& in, const std::vector<staff_member>& staff, const clock& clk);
 

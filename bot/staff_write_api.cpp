@@ -4,6 +4,7 @@
 // (bot/workflow.hpp) in one store write unit. Errors: 400 malformed body, 401, 403 role,
 // 404 unknown ticket, 409 illegal transition (naming the current state), 422 validation.
 #include "bot/app.hpp"
+#include "bot/programs.hpp"
 #include "bot/reports.hpp"
 #include "bot/staff_auth.hpp"
 #include "bot/ticket_json.hpp"
@@ -137,7 +138,9 @@ net::awaitable<http_response> assign_ticket(const app& a, http_request req) {
 net::awaitable<http_response> report_progress(const app& a, http_request req) {
   const auto* who = authenticate(a, req);
   if (!who) co_return unauthenticated();
-  if (who->role != "engineer") co_return json_error(403, "forbidden", "only the assigned engineer reports progress");
+  // Engineers, and supervisors handling a complaint assigned to them (workflow checks whose).
+  if (who->role != "engineer" && who->role != "supervisor")
+    co_return json_error(403, "forbidden", "only the assigned engineer reports progress");
   auto parsed = parse_object(req.body, false);
   if (auto* e = std::get_if<http_response>(&parsed)) co_return std::move(*e);
   const auto& d = std::get<rapidjson::Document>(parsed);
@@ -170,7 +173,8 @@ net::awaitable<http_response> report_progress(const app& a, http_request req) {
 net::awaitable<http_response> resolve_ticket(const app& a, http_request req) {
   const auto* who = authenticate(a, req);
   if (!who) co_return unauthenticated();
-  if (who->role != "engineer") co_return json_error(403, "forbidden", "only the assigned engineer resolves");
+  if (who->role != "engineer" && who->role != "supervisor")
+    co_return json_error(403, "forbidden", "only the assigned engineer resolves");
   auto parsed = parse_object(req.body, false);
   if (auto* e = std::get_if<http_response>(&parsed)) co_return std::move(*e);
   const auto& d = std::get<rapidjson::Document>(parsed);
@@ -231,6 +235,21 @@ net::awaitable<http_response> supervise(const app& a, http_request req, workflow
   std::function<workflow::result(store::transaction&)> op = [&a, number = req.path_params["number"], what, reason,
                                                              actor = *who](store::transaction& tx) {
     return workflow::supervise(tx, a, number, what, reason, actor, a.clock.now());
+  };
+  co_return co_await run(a, *who, std::move(op));
+}
+
+// A planned visit released by a supervisor ("下达", issue 9): no body, or an empty object.
+net::awaitable<http_response> confirm_visit(const app& a, http_request req) {
+  const auto* who = authenticate(a, req);
+  if (!who) co_return unauthenticated();
+  if (who->role != "supervisor") co_return json_error(403, "forbidden", "supervisors only");
+  auto parsed = parse_object(req.body, true);
+  if (auto* e = std::get_if<http_response>(&parsed)) co_return std::move(*e);
+  if (auto e = unknown_member(std::get<rapidjson::Document>(parsed), {})) co_return std::move(*e);
+  std::function<workflow::result(store::transaction&)> op = [&a, number = req.path_params["number"],
+                                                             actor = *who](store::transaction& tx) {
+    return programs::confirm_visit(tx, a, number, actor, a.clock.now());
   };
   co_return co_await run(a, *who, std::move(op));
 }
@@ -365,6 +384,7 @@ std::vector<route> staff_write_routes(app& a) {
        [&a](http_request r) { return supervise(a, std::move(r), action::reopen); }},
       {"POST", "/api/v1/tickets/{number}/suspend",
        [&a](http_request r) { return supervise(a, std::move(r), action::suspend); }},
+      {"POST", "/api/v1/tickets/{number}/confirm", [&a](http_request r) { return confirm_visit(a, std::move(r)); }},
       {"GET", "/api/v1/reports/summary", [&a](http_request r) { return report_summary(a, std::move(r)); }},
   };
   // Contract: without test_clock the endpoint does not exist (404).

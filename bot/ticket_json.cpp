@@ -1,5 +1,7 @@
 #include "bot/ticket_json.hpp"
 
+#include "bot/ticket_attributes.hpp"
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -110,6 +112,26 @@ std::string ticket_json(const store::ticket_record& t, const std::vector<store::
     str(w, "score", t.satisfaction_score);
     str_or_null(w, "comment", t.satisfaction_comment);
     w.EndObject();
+  }
+  // Beyond the contract (issue 9): complaint target and reason, the covering service agreement
+  // (null when none), and where a proactive ticket came from.
+  const auto attributes = attributes_of(t);
+  w.Key("complaint");
+  if (t.type != "complaint") {
+    w.Null();
+  } else {
+    w.StartObject();
+    str_or_null(w, "target_kind", attributes.complaint_target_kind);
+    str_or_null(w, "target", attributes.complaint_target);
+    str_or_null(w, "reason", attributes.complaint_reason);
+    w.EndObject();
+  }
+  str_or_null(w, "agreement", attributes.agreement);
+  str_or_null(w, "origin", attributes.origin);
+  if (attributes.origin == "visit_plan") {
+    str(w, "visit_date", attributes.visit_date);
+    w.Key("confirmed");
+    w.Bool(attributes.confirmed);
   }
   time_or_null(w, "created_at", t.created_at, clk);
   time_or_null(w, "updated_at", t.updated_at, clk);

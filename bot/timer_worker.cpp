@@ -1,5 +1,6 @@
 #include "bot/timer_worker.hpp"
 
+#include "bot/programs.hpp"
 #include "bot/workflow.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -29,7 +30,20 @@ void timer_worker::stop(std::function<void()> done) {
 }
 
 net::awaitable<void> timer_worker::loop() {
+  // Agreement visit plans get their next timer once the store answers (programs.hpp).
+  bool visits_ensured = app_.agreements.empty();
   while (!stopping_.load()) {
+    if (!visits_ensured) {
+      try {
+        std::function<bool(store::transaction&)> ensure = [this](store::transaction& tx) {
+          programs::ensure_visit_timers(tx, app_, app_.clock.now());
+          return true;
+        };
+        visits_ensured = co_await app_.store->write<bool>(std::move(ensure));
+      } catch (const std::exception& e) {
+        spdlog::warn("event=visit_plans_pending error=\"{}\"", e.what());
+      }
+    }
     int claimed = 0;
     try {
       claimed = co_await run_once();

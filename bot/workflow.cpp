@@ -2,6 +2,8 @@
 
 #include "bot/metrics.hpp"
 #include "bot/outbound.hpp"
+#include "bot/programs.hpp"
+#include "bot/ticket_attributes.hpp"
 #include "channels/email_compose.hpp"
 #include "channels/message.hpp"
 #include "dialogs/intake.hpp"
@@ -98,6 +100,12 @@ class detail {
     w_.EndArray();
     return *this;
   }
+  // `json` must be a JSON value we wrote ourselves.
+  detail& raw(const char* key, const std::string& json) {
+    w_.Key(key);
+    w_.RawValue(json.data(), json.size(), rapidjson::kArrayType);
+    return *this;
+  }
   std::string json() {
     w_.EndObject();
     return buffer_.GetString();
@@ -119,11 +127,15 @@ std::string json_member(const std::string& json, const char* key) {
   return {};
 }
 
+}  // namespace
+
 const staff_member* find_staff(const app& a, std::string_view id) {
   for (const auto& s : a.staff)
     if (s.id == id) return &s;
   return nullptr;
 }
+
+namespace {
 
 std::vector<const staff_member*> with_role(const app& a, std::string_view role) {
   std::vector<const staff_member*> out;
@@ -133,6 +145,8 @@ std::vector<const staff_member*> with_role(const app& a, std::string_view role) 
 }
 
 // "2026-05-12 12:30" in the configured zone: what a person reads in a message.
+}  // namespace
+
 std::string human_time(const app& a, std::int64_t t) {
   auto iso = a.clock.iso8601(t);
   if (iso.size() >= 16) {
@@ -142,6 +156,8 @@ std::string human_time(const app& a, std::int64_t t) {
   return iso;
 }
 
+namespace {
+
 std::string summary(std::string_view text, std::size_t limit) {
   auto clean = dialogs::sanitise_utf8(text);
   auto cut = dialogs::first_code_points(clean, limit);
@@ -150,7 +166,11 @@ std::string summary(std::string_view text, std::size_t limit) {
   return out;
 }
 
+}  // namespace
+
 std::string flag(bool on) { return on ? "1" : ""; }
+
+namespace {
 
 std::string mail_domain(const app& a) {
   if (!a.cfg.email) return "localhost";
@@ -174,6 +194,8 @@ std::vector<store::ticket_event> since_last(const std::vector<store::ticket_even
 
 // Sequence number for idempotency keys: how many events the ticket had before this change.
 // Every change appends an event, so two changes never share a key.
+}  // namespace
+
 std::string key_base(store::transaction& tx, const std::string& number) {
   return "wf:" + number + ":" + std::to_string(tx.ticket_events(number).size());
 }
@@ -189,10 +211,14 @@ void set_state(store::ticket_record& t, std::string_view state, std::int64_t now
   t.updated_at = now;
 }
 
+namespace {
+
 // ---- notifications ----
 
 // A message to the customer on the ticket's channel, in the ticket's language; also appended
 // to the ticket's transcript.
+}  // namespace
+
 void notify_customer(store::transaction& tx, const app& a, const store::ticket_record& t, std::string_view key,
                      templates::params values, const std::string& hint, const std::string& idempotency_key,
                      std::int64_t now) {
@@ -225,7 +251,11 @@ void notify_customer(store::transaction& tx, const app& a, const store::ticket_r
   enqueue_text(tx, m, idempotency_key, now);
 }
 
+namespace {
+
 // A message to a staff member on their notify channel (staff texts use the default language).
+}  // namespace
+
 void notify_staff(store::transaction& tx, const app& a, const staff_member& s, const store::ticket_record& t,
                   std::string_view key, templates::params values, const std::string& key_prefix, std::int64_t now) {
   if (s.notify_channel.empty() || s.notify_address.empty()) return;
@@ -250,6 +280,8 @@ void notify_supervisors(store::transaction& tx, const app& a, const store::ticke
                         const templates::params& values, const std::string& key_prefix, std::int64_t now) {
   for (const auto* s : with_role(a, "supervisor")) notify_staff(tx, a, *s, t, key, values, key_prefix, now);
 }
+
+namespace {
 
 // The catalog's knowledge entries for the ticket's model whose keywords occur in the problem.
 std::vector<const dialogs::knowledge_entry*> matching_knowledge(const app& a, const store::ticket_record& t) {
@@ -294,6 +326,18 @@ templates::params assignment_params(const app& a, const store::ticket_record& t)
   for (const auto* k : matching_knowledge(a, t))
     kb += (kb.empty() ? "" : "\n") + k->id + " " + k->symptom + ":" + k->solution;
   p.emplace_back("knowledge", kb);
+  // Issue 9: the agreement covering it, and what a complaint is about.
+  const auto attributes = attributes_of(t);
+  p.emplace_back("agreement", attributes.agreement);
+  p.emplace_back("complaint", flag(t.type == "complaint"));
+  std::string target = attributes.complaint_target;
+  if (attributes.complaint_target_kind == "engineer")
+    if (const auto* s = find_staff(a, target)) target = s->name + " (" + s->id + ")";
+  p.emplace_back("complaint_target", target);
+  std::string reason = attributes.complaint_reason;
+  for (const auto& r : a.rules.complaints.reasons)
+    if (r.id == reason) reason = r.label;
+  p.emplace_back("complaint_reason", reason);
   return p;
 }
 
@@ -320,6 +364,8 @@ constexpr std::string_view sla_kinds[] = {"sla_respond_near", "sla_respond", "sl
                                           "sla_onsite_near",  "sla_onsite",  "sla_escalate"};
 constexpr std::string_view escalation_levels[] = {"frontline", "expert", "management"};
 
+}  // namespace
+
 void schedule(store::transaction& tx, const store::ticket_record& t, std::string_view kind, std::int64_t due,
               std::string payload, std::int64_t now) {
   store::timer_record timer;
@@ -330,6 +376,8 @@ void schedule(store::transaction& tx, const store::ticket_record& t, std::string
   timer.created_at = now;
   tx.schedule_timer(timer);
 }
+
+namespace {
 
 // Near-breach at 80 % of the span, breach at the deadline (product.md "Service levels").
 void schedule_sla_timers(store::transaction& tx, const store::ticket_record& t, std::int64_t now) {
@@ -477,17 +525,26 @@ void auto_assign(store::transaction& tx, const app& a, store::ticket_record& t, 
   } else {
     std::map<std::string, int> open;
     for (const auto& [id, n] : tx.count_open_by_assignee()) open[id] = n;
+    // Complaints go to supervisors unless a rule names the complaint type itself, and never to
+    // the engineer the complaint is about (issue 9).
+    const auto attributes = attributes_of(t);
+    assignment_rule rule = a.rules.assignment[*index];
+    if (t.type == "complaint" && !rule.when.contains("type")) {
+      rule.role = "supervisor";
+      rule.skills.clear();
+    }
+    const std::string exclude =
+        attributes.complaint_target_kind == "engineer" ? attributes.complaint_target : std::string{};
     std::map<std::string, std::int64_t> last;
     for (const auto& s : a.staff) {
-      if (s.role != "engineer") continue;
+      if (s.role != rule.role) continue;
       if (auto v = tx.get_setting("last_assigned." + s.id, now)) {
         std::int64_t when = 0;
         std::from_chars(v->data(), v->data() + v->size(), when);
         last[s.id] = when;
       }
     }
-    const auto& rule = a.rules.assignment[*index];
-    choice = choose_engineer(a.staff, rule, *index, open, last);
+    choice = choose_engineer(a.staff, rule, *index, open, last, exclude);
     alert = rule.alert_sms;
   }
   if (const auto* engineer = choice.engineer.empty() ? nullptr : find_staff(a, choice.engineer)) {
@@ -515,8 +572,9 @@ result illegal(action what, const store::ticket_record& t) {
 
 result done(const store::ticket_record& t) { return result{200, {}, {}, t}; }
 
+// The engineer the ticket is assigned to (or the supervisor, for a complaint assigned to one).
 bool is_assigned_engineer(const staff_member& who, const store::ticket_record& t) {
-  return who.role == "engineer" && !t.assignee.empty() && t.assignee == who.id;
+  return (who.role == "engineer" || who.role == "supervisor") && !t.assignee.empty() && t.assignee == who.id;
 }
 
 // Reopened after a rating, or locked when that was the second unresolved attempt.
@@ -640,7 +698,7 @@ std::string describe_rule(const assignment_rule& rule, std::size_t index) {
 
 engineer_choice choose_engineer(std::span<const staff_member> staff, const assignment_rule& rule,
                                 std::size_t rule_index, const std::map<std::string, int>& open,
-                                const std::map<std::string, std::int64_t>& last_assigned) {
+                                const std::map<std::string, std::int64_t>& last_assigned, std::string_view exclude) {
   struct candidate {
     const staff_member* who;
     int open;
@@ -656,7 +714,11 @@ engineer_choice choose_engineer(std::span<const staff_member> staff, const assig
   bool any_skilled = false;
   for (std::size_t i = 0; i < staff.size(); ++i) {
     const auto& s = staff[i];
-    if (s.role != "engineer") continue;
+    if (s.role != rule.role) continue;
+    if (!exclude.empty() && s.id == exclude) {
+      excluded.push_back(s.id + " is the subject of the complaint");
+      continue;
+    }
     const bool skilled = std::all_of(rule.skills.begin(), rule.skills.end(), [&](const std::string& skill) {
       return std::find(s.skills.begin(), s.skills.end(), skill) != s.skills.end();
     });
@@ -712,10 +774,15 @@ result assign(store::transaction& tx, const app& a, const std::string& number, c
   if (who.role != "supervisor" && who.role != "admin")
     return failure(403, "forbidden", "only supervisors assign tickets");
   const auto* engineer = find_staff(a, engineer_id);
-  if (!engineer || engineer->role != "engineer")
-    return failure(422, "invalid_engineer", "no engineer with id " + engineer_id);
   auto t = tx.find_ticket(number);
   if (!t) return failure(404, "not_found", "no ticket " + number);
+  // A complaint may go to a supervisor; any other ticket to an engineer.
+  const bool can_take = engineer && (engineer->role == "engineer" ||
+                                     (t->type == "complaint" && engineer->role == "supervisor"));
+  if (!can_take) return failure(422, "invalid_engineer", "no engineer with id " + engineer_id);
+  if (const auto attributes = attributes_of(*t);
+      attributes.complaint_target_kind == "engineer" && attributes.complaint_target == engineer_id)
+    return failure(422, "invalid_engineer", "the complaint on " + number + " is about " + engineer_id);
   if (!next_state(action::assign, t->state)) return illegal(action::assign, *t);
   if (t->assignee == engineer_id && t->state == "assigned")
     return failure(409, "illegal_transition", "ticket " + number + " is already assigned to " + engineer_id);
@@ -773,15 +840,17 @@ result resolve(store::transaction& tx, const app& a, const std::string& number, 
   t->satisfaction_score.clear();  // a new resolution asks for a new rating
   t->satisfaction_comment.clear();
   tx.update_ticket(*t);
-  append_event(tx, *t, now, who.id, "resolved", detail{}.str("report", report).list("parts", parts).json());
+  // Parts priced by the ticket's service agreement: covered (free) or charged (issue 9).
+  const auto priced = programs::price_report_parts(a, *t, parts);
+  append_event(tx, *t, now, who.id, "resolved",
+               detail{}.str("report", report).list("parts", parts).raw("items", priced.json).json());
   cancel_sla(tx, number);
+  programs::after_resolved(tx, a, *t, now);
   const auto resolution = count_events(tx.ticket_events(number), "resolved");
   const auto payload = detail{}.num("resolution", resolution).json();
   schedule(tx, *t, "survey_remind", now + std::int64_t{a.rules.survey_remind_after_hours} * 3600, payload, now);
   schedule(tx, *t, "survey_expire", now + std::int64_t{a.rules.survey_expire_after_hours} * 3600, payload, now);
-  std::string part_list;
-  for (const auto& p : parts) part_list += (part_list.empty() ? "" : "、") + p;
-  notify_customer(tx, a, *t, "survey_request", {{"report", summary(report, 120)}, {"parts", part_list}}, "survey",
+  notify_customer(tx, a, *t, "survey_request", {{"report", summary(report, 120)}, {"parts", priced.text}}, "survey",
                   base + ":customer", now);
   return done(*t);
 }
@@ -815,7 +884,10 @@ result supervise(store::transaction& tx, const app& a, const std::string& number
   if (!why.empty()) d.str("reason", why);
   const char* event = what == action::close ? "closed" : what == action::reopen ? "reopened" : "suspended";
   append_event(tx, *t, now, who.id, event, d.json());
-  if (what == action::close) tx.cancel_timers(number, "");
+  if (what == action::close) {
+    tx.cancel_timers(number, "");
+    programs::after_closed(tx, a, *t, now);
+  }
   if (what == action::reopen) cancel_kinds(tx, number, {"survey_remind", "survey_expire"});
   if (what == action::suspend) cancel_sla(tx, number);  // the clocks stop; resume_sla restarts them
   const char* key = what == action::close    ? "ticket_closed"
@@ -882,6 +954,7 @@ std::optional<survey_answer> take_survey_reply(store::transaction& tx, const app
       append_event(tx, *t, now, "customer", "rated", d.json());
       append_event(tx, *t, now, "customer", "closed", detail{}.str("reason", "satisfied").json());
       tx.cancel_timers(t->number, "");
+      programs::after_closed(tx, a, *t, now);
       say("rating_thanks");
       return out;
     }
@@ -897,6 +970,8 @@ std::optional<survey_answer> take_survey_reply(store::transaction& tx, const app
 }
 
 bool fire_timer(store::transaction& tx, const app& a, const store::timer_record& timer, std::int64_t now) {
+  // Complaint follow-ups, visit plans, maintenance reminders (bot/programs.hpp).
+  if (auto applied = programs::fire(tx, a, timer, now)) return *applied;
   auto t = tx.find_ticket(timer.ticket);
   if (!t) return false;
   const auto events = tx.ticket_events(t->number);
@@ -917,6 +992,7 @@ bool fire_timer(store::transaction& tx, const app& a, const store::timer_record&
       tx.update_ticket(*t);
       append_event(tx, *t, now, "bot", "closed", detail{}.str("reason", "survey_expired").flag("rated", false).json());
       tx.cancel_timers(t->number, "");
+      programs::after_closed(tx, a, *t, now);
     }
     return true;
   }

@@ -74,14 +74,16 @@ struct engineer_choice {
   std::string engineer;  // staff id; empty when nobody is eligible
   std::string reason;    // "rule #2 line=laundry; E001 had 1 open, E003 had 4"
 };
-// Among `staff` with role engineer, on duty, holding every skill of `rule` (none listed: any
+// Among `staff` with the rule's role (engineer; supervisor for complaints), except `exclude`
+// (the engineer a complaint is about), on duty, holding every skill of `rule` (none listed: any
 // engineer) and with fewer open tickets than max_open: the fewest open tickets wins, ties go to
 // the one whose last assignment is oldest (never assigned = oldest), then to staff-file order.
 // `open` and `last_assigned` are by staff id (missing: 0). The reason names the rule and every
 // eligible engineer's load, the chosen one first; with nobody eligible it says why.
 engineer_choice choose_engineer(std::span<const staff_member> staff, const assignment_rule& rule,
                                 std::size_t rule_index, const std::map<std::string, int>& open,
-                                const std::map<std::string, std::int64_t>& last_assigned);
+                                const std::map<std::string, std::int64_t>& last_assigned,
+                                std::string_view exclude = {});
 
 // ---- operations inside a write unit ----
 
@@ -134,6 +136,29 @@ std::optional<survey_answer> take_survey_reply(store::transaction& tx, const app
 // Fires one claimed timer (kinds: sla_{respond,resolve,onsite}[_near], sla_escalate,
 // survey_remind, survey_expire). Returns false when it no longer applied (the ticket moved on).
 bool fire_timer(store::transaction& tx, const app& a, const store::timer_record& timer, std::int64_t now);
+
+// ---- building blocks for the other ticket programs (bot/programs.cpp) ----
+
+const staff_member* find_staff(const app& a, std::string_view id);
+// "2026-05-12 12:30" in the configured zone.
+std::string human_time(const app& a, std::int64_t t);
+// A template flag: "1" when on, "" (unset) when off.
+std::string flag(bool on);
+// Idempotency key prefix for the outbox entries of the ticket's next change.
+std::string key_base(store::transaction& tx, const std::string& number);
+void set_state(store::ticket_record& t, std::string_view state, std::int64_t now);
+void append_event(store::transaction& tx, const store::ticket_record& t, std::int64_t now, const std::string& actor,
+                  const std::string& event, std::string detail_json);
+void schedule(store::transaction& tx, const store::ticket_record& t, std::string_view kind, std::int64_t due,
+              std::string payload, std::int64_t now);
+// A message to the ticket's customer on its channel and language (also into the transcript).
+void notify_customer(store::transaction& tx, const app& a, const store::ticket_record& t, std::string_view key,
+                     templates::params values, const std::string& hint, const std::string& idempotency_key,
+                     std::int64_t now);
+void notify_staff(store::transaction& tx, const app& a, const staff_member& s, const store::ticket_record& t,
+                  std::string_view key, templates::params values, const std::string& key_prefix, std::int64_t now);
+void notify_supervisors(store::transaction& tx, const app& a, const store::ticket_record& t, std::string_view key,
+                        const templates::params& values, const std::string& key_prefix, std::int64_t now);
 
 // WeChat customer-service window (contract: 48 h after the customer's last message, at most
 // cs_quota messages in it). note_wechat_inbound records a customer message (in the webhook's

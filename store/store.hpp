@@ -101,6 +101,10 @@ struct ticket_record {
   std::string satisfaction_comment;
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
+  // What some ticket kinds carry besides the contract's fields, as one JSON object (schema
+  // version 4): complaint target and reason, service agreement, proactive origin. The
+  // workflow owns its members; the store keeps it opaque.
+  std::string attributes_json = "{}";
 };
 
 struct ticket_event {

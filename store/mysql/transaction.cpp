@@ -16,7 +16,7 @@ const std::string ticket_columns =
     "number, type, priority, state, stage, channel, language, customer_id, customer_name, phone, "
     "channel_id, customer_no, model, serial, purchase_date, in_warranty, problem, service_method, "
     "assignee, respond_by, resolve_by, onsite_by, breached, satisfaction_score, satisfaction_comment, "
-    "created_at, updated_at";
+    "created_at, updated_at, attributes_json";
 
 ticket_record read_ticket(const statement& st) {
   ticket_record t;
@@ -47,6 +47,7 @@ ticket_record read_ticket(const statement& st) {
   t.satisfaction_comment = st.text(24);
   t.created_at = st.int64(25);
   t.updated_at = st.int64(26);
+  t.attributes_json = st.text(27);
   return t;
 }
 
@@ -398,11 +399,11 @@ void mysql_transaction::insert_ticket(const ticket_record& t) {
   require_writable("insert_ticket");
   {
     auto st = db_.prepare("INSERT INTO tickets (" + ticket_columns +
-                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     st.bind_all(t.number, t.type, t.priority, t.state, t.stage, t.channel, t.language, t.customer_id, t.customer_name,
                 t.phone, t.channel_id, t.customer_no, t.model, t.serial, t.purchase_date, t.in_warranty, t.problem,
                 t.service_method, t.assignee, t.respond_by, t.resolve_by, t.onsite_by, t.breached, t.satisfaction_score,
-                t.satisfaction_comment, t.created_at, t.updated_at)
+                t.satisfaction_comment, t.created_at, t.updated_at, t.attributes_json)
         .run();
   }
   insert_attachments(t);
@@ -417,11 +418,11 @@ void mysql_transaction::update_ticket(const ticket_record& t) {
         "customer_id = ?, customer_name = ?, phone = ?, channel_id = ?, customer_no = ?, model = ?, serial = ?, "
         "purchase_date = ?, in_warranty = ?, problem = ?, service_method = ?, assignee = ?, respond_by = ?, "
         "resolve_by = ?, onsite_by = ?, breached = ?, satisfaction_score = ?, satisfaction_comment = ?, "
-        "updated_at = ? WHERE number = ?");
+        "updated_at = ?, attributes_json = ? WHERE number = ?");
     st.bind_all(t.type, t.priority, t.state, t.stage, t.channel, t.language, t.customer_id, t.customer_name, t.phone,
                 t.channel_id, t.customer_no, t.model, t.serial, t.purchase_date, t.in_warranty, t.problem,
                 t.service_method, t.assignee, t.respond_by, t.resolve_by, t.onsite_by, t.breached, t.satisfaction_score,
-                t.satisfaction_comment, t.updated_at, t.number);
+                t.satisfaction_comment, t.updated_at, t.attributes_json, t.number);
     // CLIENT_FOUND_ROWS: an update that changes nothing still counts the row it found.
     if (st.run() == 0) throw store_error(errc::not_found, "update_ticket: no such ticket");
   }

@@ -126,7 +126,7 @@ TEST_CASE("the shipped demo config loads with the documented values", "[config][
   CHECK(cfg.catalog_file == "demo/catalog.json");
   CHECK(cfg.staff_file == "demo/staff.json");
   CHECK(cfg.rules_file == "demo/rules.json");
-  CHECK(cfg.agreements_file.empty());
+  CHECK(cfg.agreements_file == "demo/agreements.json");
   CHECK_FALSE(cfg.test_clock);
   CHECK(cfg.log_level == "info");
 }
@@ -674,6 +674,24 @@ TEST_CASE("malformed rules files are refused naming the entry", "[config][rules]
       {rules_with(R"(, "survey": "daily")"), "survey: expected object"},
       {rules_with(R"(, "dialog": {"idle_timeout_minutes": 0})"), "dialog.idle_timeout_minutes: must be between 1 and"},
       {rules_with(R"(, "dialog": {"idle_timeout": 30})"), "dialog.idle_timeout: unknown key"},
+      {R"({"assignment": [{"when": {}, "skills": [], "role": "admin"}]})",
+       "assignment[0]: role: must be one of engineer, supervisor, not \"admin\""},
+      {rules_with(R"(, "complaints": [])"), "complaints: expected object"},
+      {rules_with(R"(, "complaints": {"reason": []})"), "complaints.reason: unknown key (did you mean \"reasons\"?)"},
+      {rules_with(R"(, "complaints": {"reasons": [{"label": "慢"}]})"), "complaints.reasons[0]: id: required key missing"},
+      {rules_with(R"(, "complaints": {"reasons": [{"id": "slow"}]})"), "(slow): label: required key missing"},
+      {rules_with(R"(, "complaints": {"reasons": [{"id": "a", "label": "x"}, {"id": "a", "label": "y"}]})"),
+       "id: duplicate reason \"a\""},
+      {rules_with(R"(, "complaints": {"reasons": [{"id": "a", "label": "x", "keywords": "slow"}]})"),
+       "keywords: expected array"},
+      {rules_with(R"(, "complaints": {"reasons": [{"id": "a", "label": "x", "colour": "red"}]})"), "colour: unknown key"},
+      {rules_with(R"(, "complaints": {"departments": [""]})"), "complaints.departments[0]: must not be empty"},
+      {rules_with(R"(, "complaints": {"respond_minutes": 0})"), "complaints.respond_minutes: must be between 1 and"},
+      {rules_with(R"(, "complaints": {"follow_up_after_hours": 96})"),
+       "complaints.follow_up_after_hours: must be between 1 and 72"},
+      {rules_with(R"(, "maintenance": {"remind_days": 7})"), "maintenance.remind_days: unknown key"},
+      {rules_with(R"(, "maintenance": {"remind_days_before": -1})"), "maintenance.remind_days_before: must be between 0"},
+      {rules_with(R"(, "maintenance": {"offer_valid_days": 0})"), "maintenance.offer_valid_days: must be between 1"},
   }));
   CAPTURE(json);
   const std::string path = dir.write("rules.json", json);
@@ -700,6 +718,105 @@ TEST_CASE("rules are cross-checked against the catalog", "[config][rules]") {
         "ok.json", R"({"assignment": [{"when": {"model": "abc 1"}, "skills": []}, {"when": {"line": "laundry"}, "skills": []}]})"));
     CHECK_NOTHROW(bot::check_rules_against_catalog(ok, catalog, "ok.json"));
   }
+}
+
+TEST_CASE("complaint and maintenance settings load with defaults", "[config][rules]") {
+  const temp_dir dir;
+  const auto plain = bot::load_rules(dir.write("plain.json", rules_with("")));
+  CHECK(plain.complaints.reasons.empty());
+  CHECK(plain.complaints.respond_minutes == 60);
+  CHECK(plain.complaints.follow_up_after_hours == 48);
+  CHECK(plain.maintenance.remind_days_before == 7);
+  CHECK(plain.assignment[0].role == "engineer");
+  const auto given = bot::load_rules(dir.write(
+      "given.json",
+      R"({"assignment": [{"when": {"type": "complaint"}, "skills": [], "role": "supervisor"}],
+          "complaints": {"reasons": [{"id": "attitude", "label": "态度差", "keywords": ["态度"]},
+                                     {"id": "billing", "label": "收费", "label_en": "billing"}],
+                         "departments": ["客服部"], "respond_minutes": 30, "follow_up_after_hours": 72},
+          "maintenance": {"remind_days_before": 10, "offer_valid_days": 3}})"));
+  CHECK(given.assignment[0].role == "supervisor");
+  REQUIRE(given.complaints.reasons.size() == 2);
+  CHECK(given.complaints.reasons[0].label_en == "态度差");  // defaults to the label
+  CHECK(given.complaints.reasons[1].label_en == "billing");
+  CHECK(given.complaints.reasons[0].keywords == std::vector<std::string>{"态度"});
+  CHECK(given.complaints.departments == std::vector<std::string>{"客服部"});
+  CHECK(given.complaints.respond_minutes == 30);
+  CHECK(given.maintenance.remind_days_before == 10);
+  CHECK(given.maintenance.offer_valid_days == 3);
+}
+
+namespace {
+std::string agreement_with(const std::string& members) {
+  return R"({"agreements": [{"id": "AG1", "customer": {"phone": "+8613800135678"}, "valid_from": "2026-01-01",
+             "valid_to": "2026-12-31")" + members + "}]}";
+}
+}  // namespace
+
+TEST_CASE("an agreements file loads; none configured means none", "[config][agreements]") {
+  const temp_dir dir;
+  CHECK(bot::load_agreements("").empty());
+  const auto list = bot::load_agreements(dir.write("a.json", agreement_with(R"(, "models": ["ABC-2000"],
+      "serials": ["SN5612345"], "sla_minutes": {"normal": {"respond": 60}}, "covered_services": ["repair"],
+      "covered_parts": ["滤芯"], "parts_discount_percent": 15, "note": "operator's own field",
+      "visit_plan": {"every_days": 90, "first_visit": "2026-03-01", "problem": "季度巡检"})")));
+  REQUIRE(list.size() == 1);
+  const auto& a = list[0];
+  CHECK(a.id == "AG1");
+  CHECK(a.customer_phone == "+8613800135678");
+  CHECK(a.models == std::vector<std::string>{"ABC-2000"});
+  CHECK(a.sla_minutes.at("normal").respond == 60);
+  CHECK_FALSE(a.sla_minutes.at("normal").resolve);
+  CHECK(a.covered_parts == std::vector<std::string>{"滤芯"});
+  CHECK(a.parts_discount_percent == 15);
+  REQUIRE(a.visits);
+  CHECK(a.visits->every_days == 90);
+  CHECK(a.visits->lead_days == 7);
+  CHECK(a.visits->type == "value_added");
+
+  const auto catalog = bot::load_catalog(dir.write(
+      "catalog.json", catalog_with(R"({"model": "ABC-1", "name": "x", "line": "laundry", "serial_pattern": "^S",
+                                       "warranty_months": 1})")));
+  CHECK_THROWS_WITH(bot::check_agreements_against_catalog(list, catalog, "a.json"),
+                    StartsWith("a.json: agreements[0] (AG1): models: unknown model \"ABC-2000\""));
+}
+
+TEST_CASE("malformed agreements files are refused naming the entry", "[config][agreements]") {
+  const temp_dir dir;
+  const auto [json, expected] = GENERATE(table<std::string, std::string>({
+      {R"({})", "agreements: required key missing"},
+      {R"({"agreements": {}})", "agreements: expected array"},
+      {R"({"agreements": [{"customer": {"phone": "+8613800135678"}}]})", "agreements[0]: id: required key missing"},
+      {agreement_with("").replace(agreement_with("").find("+86"), 14, "13800135678"), "customer.phone: must be an E.164"},
+      {R"({"agreements": [{"id": "A", "customer": {}, "valid_from": "2026-01-01", "valid_to": "2026-12-31"}]})",
+       "(A): customer: needs a phone or a customer_no"},
+      {R"({"agreements": [{"id": "A", "valid_from": "2026-01-01", "valid_to": "2026-12-31"}]})",
+       "(A): customer: required key missing"},
+      {agreement_with("").replace(agreement_with("").find("2026-12-31"), 10, "2026-02-30"),
+       "valid_to: must be a date written YYYY-MM-DD, not \"2026-02-30\""},
+      {agreement_with("").replace(agreement_with("").find("2026-12-31"), 10, "2025-12-31"),
+       "valid_to: is before valid_from 2026-01-01"},
+      {agreement_with("").replace(agreement_with("").find("2026-01-01"), 10, "2026/01/01"), "valid_from: must be a date"},
+      {agreement_with(R"(, "sla_minutes": {"high": {"respond": 5}})"), "sla_minutes.high: unknown key"},
+      {agreement_with(R"(, "sla_minutes": {"normal": {"respond": 0}})"), "sla_minutes.normal.respond: must be between 1"},
+      {agreement_with(R"(, "covered_services": ["cleaning"])"), "covered_services[0]: must be one of repair"},
+      {agreement_with(R"(, "covered_parts": "all")"), "covered_parts: expected array"},
+      {agreement_with(R"(, "parts_discount_percent": 120)"), "parts_discount_percent: must be between 0 and 100"},
+      {agreement_with(R"(, "visit_plan": {"every_days": 90, "first_visit": "2026-03-01"})"),
+       "visit_plan.problem: required key missing"},
+      {agreement_with(R"(, "visit_plan": {"every_days": 0, "first_visit": "2026-03-01", "problem": "x"})"),
+       "visit_plan.every_days: must be between 1"},
+      {agreement_with(R"(, "visit_plan": {"every": 90, "first_visit": "2026-03-01", "problem": "x"})"),
+       "visit_plan.every: unknown key"},
+      {R"({"agreements": [{"id": "AG1", "customer": {"customer_no": "C1"}, "valid_from": "2026-01-01",
+                           "valid_to": "2026-12-31"},
+                          {"id": "AG1", "customer": {"customer_no": "C2"}, "valid_from": "2026-01-01",
+                           "valid_to": "2026-12-31"}]})",
+       "agreements[1] (AG1): id: duplicate of agreements[0]"},
+  }));
+  CAPTURE(json);
+  const std::string path = dir.write("agreements.json", json);
+  CHECK_THROWS_WITH(bot::load_agreements(path), StartsWith(path + ": ") && Contains(expected));
 }
 
 TEST_CASE("the limits section has documented defaults and is strict", "[config][limits]") {

@@ -12,6 +12,7 @@
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/sqlite_backend.hpp"
 #include "tests/store/backends.hpp"
+#include "tests/store/legacy_sqlite.hpp"
 #include "tests/store/samples.hpp"
 
 using store_tests::read_value;
@@ -113,12 +114,11 @@ TEST_CASE("sqlite: a version 2 database gets the version 3 indexes and keeps its
     auto writer = v2->open(true);
     writer->migrate();
     REQUIRE(writer->schema_version() == 2);
-    write(*writer, [](store::transaction& tx) {
-      tx.insert_ticket(ticket_of("SR20260512001", 7, "assigned", "E001", 100));
-      tx.insert_ticket(ticket_of("SR20260512002", 7, "closed", "E001", 200));
-      tx.insert_ticket(ticket_of("SR20260512003", 8, "in_progress", "E002", 300));
-      tx.insert_ticket(ticket_of("SR20260512004", 7, "resolved", "E002", 400));
-    });
+    // Written as a version-2 binary did (no attributes_json yet).
+    store_tests::insert_legacy_ticket(path, ticket_of("SR20260512001", 7, "assigned", "E001", 100));
+    store_tests::insert_legacy_ticket(path, ticket_of("SR20260512002", 7, "closed", "E001", 200));
+    store_tests::insert_legacy_ticket(path, ticket_of("SR20260512003", 8, "in_progress", "E002", 300));
+    store_tests::insert_legacy_ticket(path, ticket_of("SR20260512004", 7, "resolved", "E002", 400));
     CHECK_FALSE(uses_index(query_plan(path, "SELECT number FROM tickets WHERE customer_id = 7 ORDER BY created_at DESC"),
                            "tickets_by_customer"));
   }

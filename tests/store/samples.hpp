@@ -53,6 +53,7 @@ inline store::ticket_record full_ticket(const std::string& number) {
   t.breached = true;
   t.satisfaction_score = "satisfied";
   t.satisfaction_comment = "师傅很专业👍";
+  t.attributes_json = R"({"complaint":{"target_kind":"engineer","target":"E001","reason":"attitude"},"note":"态度😡"})";
   t.created_at = 1778551200;
   t.updated_at = 1778554800;
   return t;
@@ -117,6 +118,7 @@ inline void check_same_ticket(const store::ticket_record& a, const store::ticket
   CHECK(a.satisfaction_comment == b.satisfaction_comment);
   CHECK(a.created_at == b.created_at);
   CHECK(a.updated_at == b.updated_at);
+  CHECK(a.attributes_json == b.attributes_json);
 }
 
 }  // namespace store_tests

@@ -8,6 +8,7 @@
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/sqlite_backend.hpp"
 #include "tests/store/backends.hpp"
+#include "tests/store/legacy_sqlite.hpp"
 #include "tests/store/samples.hpp"
 
 using store_tests::error_code_of;
@@ -30,13 +31,13 @@ TEST_CASE("sqlite: a version 1 database is upgraded to version 2 with its data i
     auto writer = v1->open(true);
     writer->migrate();
     REQUIRE(writer->schema_version() == 1);
+    store_tests::insert_legacy_ticket(path, ticket);
     write(*writer, [&](store::transaction& tx) {
       tx.record_inbound({"email", "<abc@mail.example.com>", "zhang.san@example.com", 1000, ""});
       auto customer = tx.find_or_create_customer("email", "zhang.san@example.com", 1000);
       customer.name = "张三";
       tx.update_customer(customer);
       customer_id = customer.id;
-      tx.insert_ticket(ticket);
       tx.append_event({ticket.number, 1000, "bot", "created", "{}"});
       pending = tx.enqueue(store_tests::pending_message("accepted", 1000));
       auto leased = store_tests::pending_message("assigned", 1000);
@@ -61,7 +62,9 @@ TEST_CASE("sqlite: a version 1 database is upgraded to version 2 with its data i
     CHECK(customer->name == "张三");
     const auto found = tx.find_ticket(ticket.number);
     REQUIRE(found);
-    store_tests::check_same_ticket(*found, ticket);
+    auto expected = ticket;
+    expected.attributes_json = "{}";  // version 4's default for tickets written before it
+    store_tests::check_same_ticket(*found, expected);
     CHECK(tx.ticket_events(ticket.number).size() == 1);
     CHECK(tx.count_outbox("") == 2);
   });

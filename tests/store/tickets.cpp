@@ -149,6 +149,7 @@ TEST_CASE("a ticket round-trips every field", "[store][tickets]") {
     changed.breached = false;
     changed.satisfaction_score = "dissatisfied";
     changed.satisfaction_comment = "还是有噪音";
+    changed.attributes_json = R"({"agreement":"AG-1"})";
     changed.updated_at = 1778600000;
     write(writer, [&](store::transaction& tx) { tx.update_ticket(changed); });
 

@@ -1,0 +1,37 @@
+#pragma once
+// What some tickets carry beyond the contract's fields (issue 9), kept in the store as the
+// ticket's attributes_json: the complaint's target and reason, the service agreement that
+// covers it, and where a proactive ticket came from. Unknown members are dropped on rewrite,
+// so only this file decides what the object holds.
+
+#include "store/store.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace bot {
+
+struct ticket_attributes {
+  // Complaints: product | department | engineer, and the model / department / staff id.
+  std::string complaint_target_kind, complaint_target, complaint_reason;
+  // The agreement that covers this ticket (id), empty when none.
+  std::string agreement;
+  // Proactive tickets: "visit_plan" (an agreement's planned visit) | "maintenance" (the
+  // customer accepted a maintenance reminder); empty for tickets customers opened.
+  std::string origin;
+  std::string visit_date;   // visit_plan: YYYY-MM-DD the visit is planned for
+  bool confirmed = false;   // visit_plan: a supervisor released it ("下达")
+  std::string due_date;     // maintenance: the cycle date it serves
+
+  bool empty() const;
+  std::string to_json() const;
+  // Never throws: "" or malformed JSON gives the empty attributes.
+  static ticket_attributes from_json(std::string_view json);
+};
+
+inline ticket_attributes attributes_of(const store::ticket_record& t) {
+  return ticket_attributes::from_json(t.attributes_json);
+}
+
+}  // namespace bot
