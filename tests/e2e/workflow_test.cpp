@@ -11,6 +11,8 @@
 
 #include <chrono>
 #include <ctime>
+#include <fstream>
+#include <unistd.h>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -161,11 +163,13 @@ std::string awaiting(e2e::server& s, const std::string& openid) {
 
 // The product.md conversation, answering whatever the dialog asks; returns the ticket number.
 std::string intake(e2e::server& s, const std::string& openid, std::int64_t& msg_id,
-                   const std::string& first = "洗衣机坏了") {
-  const std::map<std::string, std::string> answers{
+                   const std::string& first = "洗衣机坏了", const std::map<std::string, std::string>& overrides = {}) {
+  std::map<std::string, std::string> answers{
       {"model", "ABC-2000"},   {"serial", "SN5612345"}, {"problem", "脱水时噪音很大,机身晃动"},
       {"purchase_date", "2025-03-15"}, {"service_method", "2"}, {"phone", "13800135678"},
-      {"name", "张先生"},      {"confirm", "确认"}};
+      {"name", "张先生"},      {"confirm", "确认"},     {"complaint_target", "李工"},
+      {"complaint_reason", "2"}};
+  for (const auto& [slot, answer] : overrides) answers[slot] = answer;
   s.say(openid, first, msg_id++);
   std::string last;
   for (int turn = 0; turn < 14; ++turn) {
@@ -602,3 +606,295 @@ TEST_CASE("The test clock exists only with test_clock: true, for admins", "[e2e]
   auto moved = advance(s, 60);
   CHECK(std::string{moved["now"].GetString()}.find("+08:00") != std::string::npos);
 }
+
+// ---- issue 9: complaints, agreements, proactive maintenance ----
+
+namespace {
+
+// YYYY-MM-DD `days` from today in Asia/Shanghai (the harness's zone), by the real clock.
+std::string local_day(int days) {
+  const std::time_t t = std::time(nullptr) + 8 * 3600 + static_cast<std::time_t>(days) * 86400;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+// An agreements file for 张先生 (+8613800135678) valid around today, written next to nothing
+// else (its own temp file); `extra` adds members to the agreement.
+std::string agreements_file(const std::string& name, const std::string& extra) {
+  const std::string path = "/tmp/sb-e2e-agreements-" + name + "-" + std::to_string(::getpid()) + ".json";
+  std::ofstream out{path};
+  out << R"({"agreements": [{"id": "AG-E2E", "customer": {"phone": "+8613800135678", "name": "张先生"},
+      "models": ["ABC-2000"], "valid_from": ")" << local_day(-30) << R"(", "valid_to": ")" << local_day(400)
+      << R"(", "sla_minutes": {"normal": {"respond": 60}}, "covered_parts": ["减震器"],
+      "parts_discount_percent": 20)" << extra << "}]}";
+  return path;
+}
+
+std::vector<std::string> tickets_in_state(e2e::server& s, const std::string& state) {
+  auto res = s.get("/api/v1/tickets?state=" + state, e2e::server::supervisor_token);
+  REQUIRE(res.status == 200);
+  auto d = parse_json(res.body);
+  std::vector<std::string> out;
+  for (const auto& t : d["tickets"].GetArray()) out.push_back(t["number"].GetString());
+  return out;
+}
+
+// Polls `done` for up to 5 s (outbox sends finish after the clock call returns).
+template <typename F>
+bool eventually(F done) {
+  for (int i = 0; i < 250; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return done();
+}
+
+std::size_t tickets_from(e2e::server& s, const std::string& origin) {
+  auto res = s.get("/api/v1/tickets?limit=200", e2e::server::supervisor_token);
+  REQUIRE(res.status == 200);
+  auto d = parse_json(res.body);
+  std::size_t n = 0;
+  for (const auto& t : d["tickets"].GetArray())
+    if (t["origin"].IsString() && t["origin"].GetString() == origin) ++n;
+  return n;
+}
+
+const rapidjson::Value* find_event(const rapidjson::Document& t, const std::string& event) {
+  for (const auto& e : t["history"].GetArray())
+    if (std::string{e["event"].GetString()} == event) return &e;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("A complaint about an engineer goes to a supervisor, has a 1 h SLA and a follow-up visit",
+          "[e2e][workflow][complaint]") {
+  e2e::fake_gateway gw;
+  answer_success(gw);
+  e2e::server s{workflow_options(gw)};
+  s.start();
+  std::int64_t msg = 10000;
+  const std::string openid = "oComplaintUser1";
+  auto number = intake(s, openid, msg, "我要投诉李工,服务态度太差");
+  auto t = ticket(s, number);
+  CHECK(std::string{t["type"].GetString()} == "complaint");
+  CHECK(std::string{t["complaint"]["target_kind"].GetString()} == "engineer");
+  CHECK(std::string{t["complaint"]["target"].GetString()} == "E001");
+  CHECK(std::string{t["complaint"]["reason"].GetString()} == "attitude");
+  // To a supervisor, never to the engineer it is about.
+  CHECK(std::string{t["assignee"].GetString()} == "S001");
+  CHECK(sms_arrives(gw, supervisor_phone, {number, "李工 (E001)", "服务态度差"}));
+  const auto base = "/api/v1/tickets/" + number;
+  auto refused = post(s, base + "/assign", R"({"engineer": "E001", "reason": "x"})", e2e::server::supervisor_token);
+  CHECK(refused.status == 422);
+  CHECK(refused.body.find("about E001") != std::string::npos);
+
+  SECTION("no first contact within the hour: near-breach to the handler, breach to the supervisors") {
+    advance(s, 49);  // 80 % of 60 minutes
+    CHECK(has_event(s, number, "sla_near"));
+    CHECK_FALSE(ticket(s, number)["sla"]["breached"].GetBool());
+    advance(s, 12);
+    CHECK(ticket(s, number)["sla"]["breached"].GetBool());
+    CHECK(sms_arrives(gw, supervisor_phone, {number, "超时"}));
+  }
+
+  SECTION("handled, closed, followed up within 3 days; the answer is recorded and reported") {
+    auto called = post(s, base + "/progress", R"({"step": "remote", "note": "已致电客户致歉"})",
+                       e2e::server::supervisor_token);
+    INFO(called.body);
+    REQUIRE(called.status == 200);
+    auto resolved = post(s, base + "/resolve", R"({"report": "已批评教育李工并安排回访", "parts": []})",
+                         e2e::server::supervisor_token);
+    INFO(resolved.body);
+    REQUIRE(resolved.status == 200);
+    s.say(openid, "1", msg++);
+    REQUIRE(state_of(s, number) == "closed");
+    advance(s, 47 * 60);
+    CHECK_FALSE(has_event(s, number, "follow_up_sent"));
+    advance(s, 61);
+    CHECK(has_event(s, number, "follow_up_sent"));
+    CHECK(cs_arrives(gw, openid, "回访"));
+    auto thanks = s.say(openid, "满意,处理得很好", msg++);
+    CHECK(thanks.find("感谢") != std::string::npos);
+    auto answered = ticket(s, number);
+    const auto* e = find_event(answered, "follow_up_answered");
+    REQUIRE(e != nullptr);
+    CHECK(std::string{(*e)["detail"]["score"].GetString()} == "satisfied");
+    advance(s, 5 * 24 * 60);  // only one follow-up
+    auto h = history(s, number);
+    CHECK(std::count(h.begin(), h.end(), "follow_up_sent") == 1);
+
+    auto report = parse_json(s.get("/api/v1/reports/summary", e2e::server::supervisor_token).body);
+    CHECK(report["complaints"]["count"].GetInt() == 1);
+    CHECK(report["complaints"]["by_target"]["engineer:E001"].GetInt() == 1);
+    CHECK(report["complaints"]["by_reason"]["attitude"].GetInt() == 1);
+    CHECK(report["complaints"]["follow_ups_answered"].GetInt() == 1);
+    bool counted = false;
+    for (const auto& eng : report["engineers"].GetArray())
+      if (std::string{eng["id"].GetString()} == "E001") counted = eng["complaints"].GetInt() == 1;
+    CHECK(counted);
+  }
+}
+
+TEST_CASE("A service agreement shortens the SLA and its covered part is not charged", "[e2e][workflow][agreement]") {
+  e2e::fake_gateway gw;
+  answer_success(gw);
+  auto options = workflow_options(gw);
+  options.extra_config += R"(, "agreements_file": ")" + agreements_file("sla", "") + "\"";
+  options.wechat_extra = R"("template_ids": {"progress": "TPL_PROGRESS", "survey": "TPL_SURVEY"})";
+  e2e::server s{options};
+  s.start();
+  std::int64_t msg = 11000;
+  const std::string openid = "oAgreementUser1";
+  auto number = intake(s, openid, msg);
+  auto t = ticket(s, number);
+  CHECK(std::string{t["agreement"].GetString()} == "AG-E2E");
+  std::int64_t created = 0, respond = 0;
+  {
+    // 60 minutes under the agreement instead of the rules' 240 for a normal ticket.
+    std::tm a{}, b{};
+    strptime(t["created_at"].GetString(), "%Y-%m-%dT%H:%M:%S", &a);
+    strptime(t["sla"]["respond_by"].GetString(), "%Y-%m-%dT%H:%M:%S", &b);
+    created = timegm(&a);
+    respond = timegm(&b);
+  }
+  CHECK(respond - created == 60 * 60);
+  CHECK(sms_arrives(gw, engineer_phone, {number, "协议AG-E2E"}));
+
+  work_and_resolve(s, number);  // parts: 减震器
+  auto more = ticket(s, number);
+  const auto* resolved = find_event(more, "resolved");
+  REQUIRE(resolved != nullptr);
+  const auto& items = (*resolved)["detail"]["items"];
+  REQUIRE(items.Size() == 1);
+  CHECK(std::string{items[0]["part"].GetString()} == "减震器");
+  CHECK(std::string{items[0]["charge"].GetString()} == "covered");
+  CHECK(cs_arrives(gw, openid, "减震器(协议内免费)"));
+
+  SECTION("a part outside the agreement is charged with its discount") {
+    REQUIRE(post(s, "/api/v1/tickets/" + number + "/reopen", "", e2e::server::supervisor_token).status == 200);
+    REQUIRE(post(s, "/api/v1/tickets/" + number + "/assign", R"({"engineer": "E001", "reason": "返修"})",
+                 e2e::server::supervisor_token)
+                .status == 200);
+    auto again = post(s, "/api/v1/tickets/" + number + "/resolve", R"({"report": "更换电机", "parts": ["电机"]})",
+                      e2e::server::engineer_token);
+    REQUIRE(again.status == 200);
+    // The window's cs quota is used up by now: the survey goes as a template message.
+    CHECK(eventually([&] {
+      for (const auto& r : gw.requests("/cgi-bin/message/"))
+        if (r.body.find("电机(收费,协议优惠 20%)") != std::string::npos) return true;
+      return false;
+    }));
+  }
+}
+
+TEST_CASE("An agreement's visit plan creates a held ticket that a supervisor confirms before the customer hears",
+          "[e2e][workflow][agreement][visit]") {
+  e2e::fake_gateway gw;
+  answer_success(gw);
+  auto options = workflow_options(gw);
+  options.extra_config += R"(, "agreements_file": ")" +
+                          agreements_file("visit", R"(, "visit_plan": {"every_days": 90, "first_visit": ")" +
+                                                       local_day(5) + R"(", "lead_days": 7, "problem": "季度巡检"})") +
+                          "\"";
+  e2e::server s{options};
+  s.start();
+  // The plan's first visit is 5 days away and the lead time 7: its ticket is due now.
+  std::vector<std::string> held;
+  for (int i = 0; i < 100 && held.empty(); ++i) {
+    held = tickets_in_state(s, "suspended");
+    if (held.empty()) std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE(held.size() == 1);
+  const auto number = held[0];
+  auto t = ticket(s, number);
+  CHECK(std::string{t["origin"].GetString()} == "visit_plan");
+  CHECK(std::string{t["visit_date"].GetString()} == local_day(5));
+  CHECK_FALSE(t["confirmed"].GetBool());
+  CHECK(std::string{t["problem"].GetString()} == "季度巡检");
+  CHECK(std::string{t["product"]["model"].GetString()} == "ABC-2000");
+  CHECK(sms_arrives(gw, supervisor_phone, {number, "确认下达"}));
+  // Not a word to the customer yet.
+  CHECK_FALSE(sms_arrives(gw, "+8613800135678", {number}, 300ms));
+  // A restart does not plan the same visit twice.
+  s.terminate();
+  s.start();
+  std::this_thread::sleep_for(1500ms);
+  CHECK(tickets_in_state(s, "suspended").size() == 1);
+
+  SECTION("confirmed: the customer is told the date and the ticket is assigned by rule") {
+    CHECK(post(s, "/api/v1/tickets/" + number + "/confirm", "", e2e::server::engineer_token).status == 403);
+    auto confirmed = post(s, "/api/v1/tickets/" + number + "/confirm", "", e2e::server::supervisor_token);
+    INFO(confirmed.body);
+    REQUIRE(confirmed.status == 200);
+    auto after = ticket(s, number);
+    CHECK(after["confirmed"].GetBool());
+    CHECK(std::string{after["state"].GetString()} == "assigned");
+    CHECK(std::string{after["assignee"].GetString()} == "E001");
+    CHECK(sms_arrives(gw, "+8613800135678", {number, local_day(5)}));
+    auto twice = post(s, "/api/v1/tickets/" + number + "/confirm", "", e2e::server::supervisor_token);
+    CHECK(twice.status == 409);
+    CHECK(post(s, "/api/v1/tickets/SR20990101001/confirm", "", e2e::server::supervisor_token).status == 404);
+  }
+
+  SECTION("still unconfirmed on the visit day: the supervisors are reminded") {
+    advance(s, 6 * 24 * 60);
+    CHECK(has_event(s, number, "visit_unconfirmed"));
+    CHECK(sms_arrives(gw, supervisor_phone, {number, "仍未确认"}));
+  }
+}
+
+TEST_CASE("A purifier bought 170 days ago with a 180-day cycle gets a maintenance reminder", "[e2e][workflow][maintenance]") {
+  e2e::fake_gateway gw;
+  answer_success(gw);
+  auto options = workflow_options(gw);
+  options.wechat_extra = R"("template_ids": {"progress": "TPL_PROGRESS", "survey": "TPL_SURVEY"})";
+  e2e::server s{options};
+  s.start();
+  std::int64_t msg = 12000;
+  const std::string openid = "oPurifierUser1";
+  auto first = intake(s, openid, msg, "净水器出水很慢",
+                      {{"model", "RO-600"}, {"serial", "RO1234567"}, {"problem", "出水很慢"},
+                       {"purchase_date", local_day(-170)}});
+  REQUIRE(std::string{ticket(s, first)["product"]["model"].GetString()} == "RO-600");
+  // Due in 10 days; the reminder goes 7 days before, at 09:00.
+  advance(s, 2 * 24 * 60);
+  const std::string reminder_path = "/cgi-bin/message/template/send";
+  auto reminders = [&] {
+    std::size_t n = 0;
+    for (const auto& r : gw.requests(reminder_path))
+      if (r.body.find("保养") != std::string::npos && r.body.find(openid) != std::string::npos) ++n;
+    return n;
+  };
+  CHECK(reminders() == 0);
+  advance(s, 2 * 24 * 60);
+  REQUIRE(eventually([&] { return reminders() == 1; }));
+
+  SECTION("需要: a maintenance ticket pre-filled with product and serial") {
+    auto reply = s.say(openid, "需要", msg++);
+    std::smatch m;
+    REQUIRE(std::regex_search(reply, m, std::regex{"SR[0-9]{11,}"}));
+    CHECK(reply.find("保养") != std::string::npos);
+    auto t = ticket(s, m.str());
+    CHECK(std::string{t["type"].GetString()} == "value_added");
+    CHECK(std::string{t["origin"].GetString()} == "maintenance");
+    CHECK(std::string{t["product"]["model"].GetString()} == "RO-600");
+    CHECK(std::string{t["product"]["serial"].GetString()} == "RO1234567");
+    CHECK(std::string{t["customer"]["phone"].GetString()} == "+8613800135678");
+    // Answered: a second 需要 is an ordinary message again, not another ticket.
+    s.say(openid, "需要", msg++);
+    CHECK(tickets_from(s, "maintenance") == 1);
+  }
+
+  SECTION("不需要: nothing opened, the next cycle is reminded") {
+    auto reply = s.say(openid, "不需要", msg++);
+    CHECK(reply.find(local_day(190)) != std::string::npos);  // the next cycle's date
+    CHECK(tickets_from(s, "maintenance") == 0);
+    advance(s, 180 * 24 * 60);
+    CHECK(eventually([&] { return reminders() == 2; }));
+  }
+}
+
