@@ -2,6 +2,7 @@
 
 #include "bot/metrics.hpp"
 #include "bot/programs.hpp"
+#include "bot/ticket_attributes.hpp"
 #include "bot/workflow.hpp"
 #include "channels/email_compose.hpp"
 #include "dialogs/intake.hpp"
@@ -264,6 +265,8 @@ inbound_outcome handle_inbound(store::transaction& tx, const app& a, const chann
     programs::after_created(tx, a, ticket, now);
     result.next.ticket = out.ticket;
     extra.emplace_back("ticket_number", out.ticket);
+    // The customer hears that their service agreement covers it (issue 9).
+    extra.emplace_back("agreement", attributes_of(ticket).agreement);
     if (ticket.respond_by) {
       auto minutes = (*ticket.respond_by - now) / 60;
       extra.emplace_back("respond_minutes", std::to_string(minutes));

@@ -752,6 +752,10 @@ TEST_CASE("A service agreement shortens the SLA and its covered part is not char
   auto number = intake(s, openid, msg);
   auto t = ticket(s, number);
   CHECK(std::string{t["agreement"].GetString()} == "AG-E2E");
+  bool customer_told = false;  // the ticket_created reply names the agreement
+  for (const auto& m : t["transcript"].GetArray())
+    customer_told = customer_told || std::string{m["text"].GetString()}.find("服务协议(AG-E2E)") != std::string::npos;
+  CHECK(customer_told);
   std::int64_t created = 0, respond = 0;
   {
     // 60 minutes under the agreement instead of the rules' 240 for a normal ticket.
