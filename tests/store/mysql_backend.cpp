@@ -651,10 +651,15 @@ TEST_CASE("mysql: a database written by the previous schema version is upgraded 
     auto writer = old_binary->open(true);
     writer->migrate();
     REQUIRE(writer->schema_version() == latest - 1);
-    write(*writer, [](store::transaction& tx) {
-      tx.insert_ticket(store_tests::full_ticket("SR20260512001"));
-      tx.enqueue(store_tests::pending_message("accepted", 1000));
-    });
+    write(*writer, [](store::transaction& tx) { tx.enqueue(store_tests::pending_message("accepted", 1000)); });
+    // A ticket row as the previous binary wrote it: the columns before version 4 (attributes_json).
+    rows_of(*db,
+            "INSERT INTO tickets (number, type, priority, state, stage, channel, language, customer_id, "
+            "customer_name, phone, channel_id, customer_no, model, serial, purchase_date, in_warranty, problem, "
+            "service_method, assignee, respond_by, resolve_by, onsite_by, breached, satisfaction_score, "
+            "satisfaction_comment, created_at, updated_at) VALUES ('SR20260512001', 'repair', 'normal', "
+            "'assigned', 'accepted', 'wechat', 'zh-CN', 7, '张先生', '+8613800135678', 'oABC', '', 'ABC-2000', "
+            "'SN5612345', '2025-03-15', 1, '噪音很大😖', 'onsite', 'E001', 5000, NULL, NULL, 0, '', '', 1000, 1000)");
   }
   auto backend = db->open_backend();
   auto writer = backend->open(true);
@@ -663,8 +668,18 @@ TEST_CASE("mysql: a database written by the previous schema version is upgraded 
   writer->read([](store::transaction& tx) {
     const auto found = tx.find_ticket("SR20260512001");
     REQUIRE(found);
-    store_tests::check_same_ticket(*found, store_tests::full_ticket("SR20260512001"));
+    CHECK(found->problem == "噪音很大😖");
+    CHECK(found->respond_by == 5000);
+    CHECK(found->attributes_json.empty());  // read as {} by the workflow (bot/ticket_attributes.hpp)
     CHECK(tx.count_outbox("pending") == 1);
+  });
+  // The upgraded row takes attributes like any other.
+  auto updated = store_tests::full_ticket("SR20260512001");
+  write(*writer, [&](store::transaction& tx) { tx.update_ticket(updated); });
+  writer->read([&](store::transaction& tx) {
+    const auto found = tx.find_ticket("SR20260512001");
+    REQUIRE(found);
+    CHECK(found->attributes_json == updated.attributes_json);
   });
   std::vector<store::outbox_entry> claimed;
   write(*writer, [&](store::transaction& tx) { claimed = tx.claim_outbox(1000, 1060, 10); });
