@@ -98,6 +98,8 @@ int run(const bot::config& cfg, bool migrate_only) {
   bot::app a{cfg, bot::load_catalog(cfg.catalog_file), bot::load_staff(cfg.staff_file), bot::load_rules(cfg.rules_file),
              templates::library::embedded(), bot::clock{cfg.timezone}, nullptr, std::nullopt};
   bot::check_rules_against_catalog(a.rules, a.catalog, cfg.rules_file);
+  a.agreements = bot::load_agreements(cfg.agreements_file);
+  bot::check_agreements_against_catalog(a.agreements, a.catalog, cfg.agreements_file);
   a.catalog.prepare();  // normalised model/alias keys, computed once instead of per message
   if (cfg.wechat && !cfg.wechat->encoding_aes_key.empty()) {
     a.wechat_key = channels::wechat::decode_aes_key(cfg.wechat->encoding_aes_key);
