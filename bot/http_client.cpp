@@ -20,6 +20,8 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <map>
+#include <mutex>
 #include <optional>
 
 namespace bot {
@@ -103,9 +105,9 @@ std::variant<http::request<http::string_body>, fetch_failure> build_request(outb
     if (!is_safe_header_value(value)) return failure(fetch_errc::bad_url, "invalid value for header " + name);
     out.insert(name, value);
   }
-  // Framing is ours: one request per connection, length from the body.
+  // Framing is ours: length from the body; HTTP/1.1 keeps the connection open by default.
   out.set(http::field::host, host_header(url));
-  out.set(http::field::connection, "close");
+  out.erase(http::field::connection);
   out.erase(http::field::transfer_encoding);
   out.erase(http::field::content_length);
   if (out.find(http::field::user_agent) == out.end()) out.set(http::field::user_agent, "servicebot/" SERVICEBOT_VERSION);
@@ -170,40 +172,113 @@ net::awaitable<std::optional<fetch_failure>> connect(beast::tcp_stream& stream, 
   co_return std::nullopt;
 }
 
+// One connection to one (scheme, host, port): a plain or a TLS stream, created on a strand of its
+// own on which every operation on it runs (also when it is reused by a later request).
+struct connection {
+  explicit connection(net::any_io_executor ex) : strand(std::move(ex)) {}
+  net::any_io_executor strand;
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  // Set by the verify callback; here rather than in a coroutine frame because the callback lives
+  // as long as the stream.
+  bool host_mismatch = false;
+  clock_type::time_point idle_since{};
+
+  beast::tcp_stream& lowest() { return plain ? *plain : beast::get_lowest_layer(*secure); }
+};
+using connection_ptr = std::unique_ptr<connection>;
+
+std::string pool_key(const outbound_url& url) { return (url.https ? "https://" : "http://") + where(url); }
+
+// True when an idle connection can carry another request: still open, and the peer has neither
+// closed it nor sent anything (a TLS close_notify, a stray byte) since the last response.
+// Checked with a non-blocking peek; only on a connection no operation is using.
+bool still_usable(connection& c) {
+  auto& socket = c.lowest().socket();
+  if (!socket.is_open()) return false;
+  error_code ec;
+  socket.non_blocking(true, ec);
+  if (ec) return false;
+  char byte;
+  socket.receive(net::buffer(&byte, 1), tcp::socket::message_peek, ec);
+  return ec == net::error::would_block;
+}
+
+// What one request on one connection came to.
+struct exchange_outcome {
+  fetch_result result;
+  // The response is complete and neither side asked to close: the connection may be reused.
+  bool reusable = false;
+  // Nothing of a response arrived and the connection was found closed or reset: on a reused
+  // connection, the server closed it while idle and never saw the request.
+  bool closed_before_response = false;
+};
+
+bool closed_by_peer(const error_code& ec) {
+  return ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
+         ec == net::error::broken_pipe || ec == net::ssl::error::stream_truncated;
+}
+
 // Writes the request and reads the whole response on a connected (and handshaken) stream.
 template <class Stream>
-net::awaitable<fetch_result> exchange(Stream& stream, http::request<http::string_body>& request, std::size_t body_limit,
-                                      outbound_url url, clock_type::time_point deadline) {
+net::awaitable<exchange_outcome> exchange(Stream& stream, const http::request<http::string_body>& request,
+                                          std::size_t body_limit, outbound_url url, clock_type::time_point deadline) {
   auto& layer = beast::get_lowest_layer(stream);
+  exchange_outcome out;
   error_code ec;
-  if (!arm(layer, deadline)) co_return failure(fetch_errc::timeout, "no time left to send to " + where(url));
+  if (!arm(layer, deadline)) {
+    out.result = failure(fetch_errc::timeout, "no time left to send to " + where(url));
+    co_return out;
+  }
   co_await http::async_write(stream, request, net::redirect_error(net::use_awaitable, ec));
-  if (ec == beast::error::timeout) co_return failure(fetch_errc::timeout, "sending to " + where(url) + " timed out");
-  if (ec) co_return failure(fetch_errc::protocol, "sending to " + where(url) + ": " + ec.message());
+  if (ec == beast::error::timeout) {
+    out.result = failure(fetch_errc::timeout, "sending to " + where(url) + " timed out");
+    co_return out;
+  }
+  if (ec) {
+    out.closed_before_response = closed_by_peer(ec);
+    out.result = failure(fetch_errc::protocol, "sending to " + where(url) + ": " + ec.message());
+    co_return out;
+  }
 
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.header_limit(response_header_limit);
   parser.body_limit(body_limit);
   if (request.method() == http::verb::head) parser.skip(true);
-  if (!arm(layer, deadline)) co_return failure(fetch_errc::timeout, "no time left to read from " + where(url));
+  if (!arm(layer, deadline)) {
+    out.result = failure(fetch_errc::timeout, "no time left to read from " + where(url));
+    co_return out;
+  }
   // Header first, then the body: Beast 1.74 loses the parser's own body_limit error when a
   // Content-Length response is parsed eagerly in one go (boostorg/beast#2183), so the declared
   // length is checked here; chunked and read-to-EOF bodies are bounded by the parser.
   co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
-  if (ec) co_return read_failure(ec, url);
+  if (ec) {
+    out.closed_before_response = closed_by_peer(ec) && !parser.got_some() && buffer.size() == 0;
+    out.result = read_failure(ec, url);
+    co_return out;
+  }
   if (!parser.is_done()) {
-    if (auto length = parser.content_length(); length && *length > body_limit)
-      co_return read_failure(http::error::body_limit, url);
+    if (auto length = parser.content_length(); length && *length > body_limit) {
+      out.result = read_failure(http::error::body_limit, url);
+      co_return out;
+    }
     co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
-    if (ec) co_return read_failure(ec, url);
+    if (ec) {
+      out.result = read_failure(ec, url);
+      co_return out;
+    }
   }
 
+  // Bytes after the response (a pipelined answer we never asked for) make the connection unsafe.
+  out.reusable = parser.keep_alive() && buffer.size() == 0;
   auto message = parser.release();
-  outbound_response out;
-  out.status = static_cast<int>(message.result_int());
-  for (const auto& field : message) out.headers.emplace_back(lower(field.name_string()), std::string{field.value()});
-  out.body = std::move(message.body());
+  outbound_response response;
+  response.status = static_cast<int>(message.result_int());
+  for (const auto& field : message) response.headers.emplace_back(lower(field.name_string()), std::string{field.value()});
+  response.body = std::move(message.body());
+  out.result = std::move(response);
   co_return out;
 }
 
@@ -230,19 +305,29 @@ fetch_failure handshake_failure(const error_code& ec, SSL* ssl_handle, bool host
   return failure(fetch_errc::tls, std::move(detail));
 }
 
-net::awaitable<fetch_result> fetch_https(http::request<http::string_body> request, std::vector<tcp::endpoint> endpoints,
-                                         std::size_t body_limit, std::shared_ptr<ssl::context> tls, outbound_url url,
-                                         clock_type::time_point deadline) {
+// A new connection on the current strand: connect and, for https, the verified handshake.
+net::awaitable<std::variant<connection_ptr, fetch_failure>> open_connection(std::vector<tcp::endpoint> endpoints,
+                                                                            std::shared_ptr<ssl::context> tls,
+                                                                            outbound_url url,
+                                                                            clock_type::time_point deadline) {
   auto ex = co_await net::this_coro::executor;
-  beast::ssl_stream<beast::tcp_stream> stream{ex, *tls};
+  auto conn = std::make_unique<connection>(ex);
+  if (!url.https) {
+    conn->plain.emplace(ex);
+    auto connect_op = connect(*conn->plain, std::move(endpoints), url, deadline);
+    auto connected = co_await std::move(connect_op);
+    if (connected) co_return std::move(*connected);
+    co_return std::move(conn);
+  }
 
+  conn->secure.emplace(ex, *tls);
+  auto& stream = *conn->secure;
   // SNI carries host names only (RFC 6066 §3), never IP literals.
   error_code literal_ec;
   net::ip::make_address(url.host, literal_ec);
   if (literal_ec && !SSL_set_tlsext_host_name(stream.native_handle(), url.host.c_str()))
     co_return failure(fetch_errc::tls, "cannot set SNI for " + url.host);
-  bool host_mismatch = false;
-  host_check check{ssl::host_name_verification{url.host}, &host_mismatch};
+  host_check check{ssl::host_name_verification{url.host}, &conn->host_mismatch};
   stream.set_verify_mode(ssl::verify_peer);
   stream.set_verify_callback(check);
 
@@ -254,53 +339,112 @@ net::awaitable<fetch_result> fetch_https(http::request<http::string_body> reques
   if (!arm(beast::get_lowest_layer(stream), deadline))
     co_return failure(fetch_errc::timeout, "no time left for the TLS handshake with " + where(url));
   co_await stream.async_handshake(ssl::stream_base::client, net::redirect_error(net::use_awaitable, ec));
-  if (ec) co_return handshake_failure(ec, stream.native_handle(), host_mismatch, url);
+  if (ec) co_return handshake_failure(ec, stream.native_handle(), conn->host_mismatch, url);
+  co_return std::move(conn);
+}
 
-  auto exchange_op = exchange(stream, request, body_limit, url, deadline);
-  auto result = co_await std::move(exchange_op);
+}  // namespace
 
-  // The response is complete (or failed) either way; the shutdown only tidies up. Servers that
-  // close after Connection: close often skip close_notify (stream_truncated): tolerated.
+// Idle connections per pool_key, newest last. Any thread; a connection in the lists is used by
+// no operation.
+struct http_client::connection_pool {
+  explicit connection_pool(connection_pool_options o) : options(o) {}
+
+  // The newest idle connection to `key` that is still usable, or null. Older or unusable ones
+  // met on the way are dropped.
+  connection_ptr take(const std::string& key) {
+    std::vector<connection_ptr> dropped;  // closed outside the lock
+    connection_ptr found;
+    {
+      std::lock_guard lock{mutex};
+      auto it = idle.find(key);
+      if (it == idle.end()) return nullptr;
+      auto& list = it->second;
+      const auto oldest_allowed = clock_type::now() - options.idle_timeout;
+      while (!list.empty()) {
+        auto c = std::move(list.back());
+        list.pop_back();
+        if (c->idle_since >= oldest_allowed && still_usable(*c)) {
+          found = std::move(c);
+          break;
+        }
+        dropped.push_back(std::move(c));
+      }
+    }
+    for (auto& c : dropped) c->lowest().close();
+    return found;
+  }
+
+  // Keeps `c` for the next request to `key`, or closes it when the host's list is full.
+  void give_back(const std::string& key, connection_ptr c) {
+    c->idle_since = clock_type::now();
+    {
+      std::lock_guard lock{mutex};
+      auto& list = idle[key];
+      // Entries past the idle timeout go first, so a quiet host does not keep sockets forever.
+      const auto oldest_allowed = c->idle_since - options.idle_timeout;
+      std::erase_if(list, [&](const connection_ptr& old) { return old->idle_since < oldest_allowed; });
+      if (list.size() < options.max_idle_per_host) {
+        list.push_back(std::move(c));
+        return;
+      }
+    }
+    c->lowest().close();
+  }
+
+  std::size_t size() const {
+    std::lock_guard lock{mutex};
+    std::size_t n = 0;
+    for (const auto& [key, list] : idle) n += list.size();
+    return n;
+  }
+
+  const connection_pool_options options;
+  mutable std::mutex mutex;
+  std::map<std::string, std::vector<connection_ptr>> idle;
+};
+
+namespace {
+
+using request_ptr = std::shared_ptr<const http::request<http::string_body>>;
+using pool_ptr = std::shared_ptr<http_client::connection_pool>;
+
+// Sends `request` on `conn` (on conn->strand, the current executor), then gives the connection
+// back to the pool or closes it.
+net::awaitable<exchange_outcome> use_connection(connection_ptr conn, request_ptr request, std::size_t body_limit,
+                                                pool_ptr pool, outbound_url url, clock_type::time_point deadline) {
+  exchange_outcome out;
+  if (conn->plain) {
+    auto op = exchange(*conn->plain, *request, body_limit, url, deadline);
+    out = co_await std::move(op);
+  } else {
+    auto op = exchange(*conn->secure, *request, body_limit, url, deadline);
+    out = co_await std::move(op);
+  }
+  if (out.reusable) {
+    pool->give_back(pool_key(url), std::move(conn));
+    co_return out;
+  }
+  // The response is complete (or failed) either way; the TLS shutdown only tidies up. Servers
+  // that close after Connection: close often skip close_notify (stream_truncated): tolerated.
   auto left = std::min<clock_type::duration>(remaining(deadline), tls_shutdown_cap);
-  if (std::holds_alternative<outbound_response>(result) && left > clock_type::duration::zero()) {
-    beast::get_lowest_layer(stream).expires_after(left);
-    co_await stream.async_shutdown(net::redirect_error(net::use_awaitable, ec));
+  if (conn->secure && std::holds_alternative<outbound_response>(out.result) && left > clock_type::duration::zero()) {
+    error_code ec;
+    conn->lowest().expires_after(left);
+    co_await conn->secure->async_shutdown(net::redirect_error(net::use_awaitable, ec));
     if (ec && ec != net::ssl::error::stream_truncated && ec != net::error::eof)
       spdlog::debug("event=outbound_tls_shutdown host={} error=\"{}\"", where(url), ec.message());
   }
-  beast::get_lowest_layer(stream).close();
-  co_return result;
-}
-
-net::awaitable<fetch_result> fetch_http(http::request<http::string_body> request, std::vector<tcp::endpoint> endpoints,
-                                        std::size_t body_limit, outbound_url url, clock_type::time_point deadline) {
-  auto ex = co_await net::this_coro::executor;
-  beast::tcp_stream stream{ex};
-  auto connect_op = connect(stream, std::move(endpoints), url, deadline);
-  auto connected = co_await std::move(connect_op);
-  if (connected) co_return std::move(*connected);
-  auto exchange_op = exchange(stream, request, body_limit, url, deadline);
-  auto result = co_await std::move(exchange_op);
   error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-  stream.close();
-  co_return result;
+  conn->lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+  conn->lowest().close();
+  co_return out;
 }
 
-// One request from URL to response. Runs on a strand of its own (http_client::fetch), which the
-// resolver race relies on.
-net::awaitable<fetch_result> run_fetch(outbound_request req, std::size_t body_limit, std::shared_ptr<ssl::context> tls) {
-  auto deadline = clock_type::now() + req.timeout;
-  auto parsed = parse_outbound_url(req.url);
-  if (auto* bad = std::get_if<fetch_failure>(&parsed)) co_return std::move(*bad);
-  auto url = std::get<outbound_url>(std::move(parsed));
-  // Refused before any network activity: plain http would expose tokens and auth on the wire.
-  if (!url.https && !is_loopback_host(url.host))
-    co_return failure(fetch_errc::insecure_url, "plain http to non-loopback host " + url.host);
-  auto built = build_request(req, url);
-  if (auto* bad = std::get_if<fetch_failure>(&built)) co_return std::move(*bad);
-  auto request = std::get<http::request<http::string_body>>(std::move(built));
-
+// A request on a new connection. Runs on a strand of its own (http_client::fetch), which the
+// resolver race relies on and which becomes the connection's strand.
+net::awaitable<fetch_result> fetch_fresh(request_ptr request, std::size_t body_limit, std::shared_ptr<ssl::context> tls,
+                                         pool_ptr pool, outbound_url url, clock_type::time_point deadline) {
   auto resolve_op = resolve(url, deadline);
   auto resolved = co_await std::move(resolve_op);
   if (auto* bad = std::get_if<fetch_failure>(&resolved)) co_return std::move(*bad);
@@ -311,14 +455,14 @@ net::awaitable<fetch_result> run_fetch(outbound_request req, std::size_t body_li
     if (endpoints.empty())
       co_return failure(fetch_errc::insecure_url, "plain http: " + url.host + " resolves to no loopback address");
   }
-
   // Sub-coroutines are bound to named locals before co_await (style.md §10, GCC 12).
-  if (url.https) {
-    auto https_op = fetch_https(std::move(request), std::move(endpoints), body_limit, std::move(tls), std::move(url), deadline);
-    co_return co_await std::move(https_op);
-  }
-  auto http_op = fetch_http(std::move(request), std::move(endpoints), body_limit, std::move(url), deadline);
-  co_return co_await std::move(http_op);
+  auto open_op = open_connection(std::move(endpoints), std::move(tls), url, deadline);
+  auto opened = co_await std::move(open_op);
+  if (auto* bad = std::get_if<fetch_failure>(&opened)) co_return std::move(*bad);
+  auto use_op = use_connection(std::get<connection_ptr>(std::move(opened)), std::move(request), body_limit,
+                               std::move(pool), std::move(url), deadline);
+  auto outcome = co_await std::move(use_op);
+  co_return std::move(outcome.result);
 }
 
 std::shared_ptr<ssl::context> system_tls_context() {
@@ -439,23 +583,59 @@ std::string basic_auth(std::string_view user, std::string_view password) {
   return "Basic " + encoded;
 }
 
-http_client::http_client(net::any_io_executor ex, std::size_t body_limit, std::shared_ptr<net::ssl::context> tls)
-    : ex_(std::move(ex)), body_limit_(body_limit), tls_(tls ? std::move(tls) : system_tls_context()) {}
+http_client::http_client(net::any_io_executor ex, std::size_t body_limit, std::shared_ptr<net::ssl::context> tls,
+                         connection_pool_options pool)
+    : ex_(std::move(ex)),
+      body_limit_(body_limit),
+      tls_(tls ? std::move(tls) : system_tls_context()),
+      pool_(std::make_shared<connection_pool>(pool)) {}
+
+http_client::~http_client() = default;
+
+std::size_t http_client::idle_connections() const { return pool_->size(); }
 
 net::awaitable<fetch_result> http_client::fetch(outbound_request req) {
   std::string method = req.method;
   auto started = clock_type::now();
-  // A strand per request: the resolver race's handler and the request coroutine share it.
-  auto strand = net::make_strand(ex_);
-  auto op = net::co_spawn(strand, run_fetch(std::move(req), body_limit_, tls_), net::use_awaitable);
-  auto result = co_await std::move(op);
+  auto deadline = started + req.timeout;
+  auto parsed = parse_outbound_url(req.url);
+  if (auto* bad = std::get_if<fetch_failure>(&parsed)) co_return std::move(*bad);
+  auto url = std::get<outbound_url>(std::move(parsed));
+  // Refused before any network activity: plain http would expose tokens and auth on the wire.
+  if (!url.https && !is_loopback_host(url.host))
+    co_return failure(fetch_errc::insecure_url, "plain http to non-loopback host " + url.host);
+  auto built = build_request(req, url);
+  if (auto* bad = std::get_if<fetch_failure>(&built)) co_return std::move(*bad);
+  auto request = std::make_shared<const http::request<http::string_body>>(
+      std::get<http::request<http::string_body>>(std::move(built)));
+
+  std::optional<fetch_result> result;
+  bool reused = false;
+  if (auto conn = pool_->take(pool_key(url))) {
+    // On the connection's own strand, where its stream and timer live.
+    auto strand = conn->strand;
+    auto op = net::co_spawn(strand, use_connection(std::move(conn), request, body_limit_, pool_, url, deadline),
+                            net::use_awaitable);
+    auto outcome = co_await std::move(op);
+    // Closed by the server while idle, before our request reached it: once more on a new one.
+    if (!outcome.closed_before_response || remaining(deadline) == clock_type::duration::zero()) {
+      result = std::move(outcome.result);
+      reused = true;
+    }
+  }
+  if (!result) {
+    // A strand per new connection: the resolver race's handler and the request coroutine share it.
+    auto strand = net::make_strand(ex_);
+    auto op = net::co_spawn(strand, fetch_fresh(request, body_limit_, tls_, pool_, url, deadline), net::use_awaitable);
+    result = co_await std::move(op);
+  }
   auto ms = std::chrono::duration<double, std::milli>(clock_type::now() - started).count();
-  if (const auto* response = std::get_if<outbound_response>(&result))
-    spdlog::debug("event=outbound_fetch method={} status={} ms={:.1f}", method, response->status, ms);
+  if (const auto* response = std::get_if<outbound_response>(&*result))
+    spdlog::debug("event=outbound_fetch method={} status={} reused={} ms={:.1f}", method, response->status, reused, ms);
   else
-    spdlog::debug("event=outbound_fetch method={} error={} detail=\"{}\" ms={:.1f}", method,
-                  to_string(std::get<fetch_failure>(result).code), std::get<fetch_failure>(result).detail, ms);
-  co_return result;
+    spdlog::debug("event=outbound_fetch method={} error={} detail=\"{}\" reused={} ms={:.1f}", method,
+                  to_string(std::get<fetch_failure>(*result).code), std::get<fetch_failure>(*result).detail, reused, ms);
+  co_return std::move(*result);
 }
 
 }  // namespace bot

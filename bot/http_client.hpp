@@ -1,6 +1,15 @@
 #pragma once
-// Outbound HTTP(S) for gateway calls (Twilio REST, WeChat API): Beast + OpenSSL, one connection
-// per request (Connection: close), C++20 coroutine API.
+// Outbound HTTP(S) for gateway calls (Twilio REST, WeChat API): Beast + OpenSSL, C++20 coroutine
+// API, keep-alive connections pooled per (scheme, host, port).
+//
+// Pooling (issue 7): a new TCP connection (and name lookup, and TLS handshake) per SMS cost more
+// CPU than the rest of the send. A connection whose response completed and that neither side
+// asked to close goes back to its host's idle list (newest first, capped, dropped after
+// idle_timeout). Before reuse it is checked without blocking: if the peer has closed it or sent
+// anything unasked, it is dropped. If a reused connection still fails before a byte of the
+// response arrives (the server closed it while our request was on the way), the request is sent
+// once more on a new connection: the server did not answer it, and for the gateway's own view
+// this is no different from the outbox's retry after a failure.
 //
 // Security (style.md §13): https verifies the peer against the trust store, sends SNI and checks
 // the host name; plain http:// is allowed only to loopback hosts (test fakes). Every phase
@@ -80,6 +89,11 @@ bool is_loopback_host(std::string_view host);
 // The value of an `Authorization` header for HTTP basic auth: "Basic base64(user:password)".
 std::string basic_auth(std::string_view user, std::string_view password);
 
+struct connection_pool_options {
+  std::size_t max_idle_per_host = 128;         // connections kept idle per (scheme, host, port)
+  std::chrono::seconds idle_timeout{30};       // an idle connection older than this is not reused
+};
+
 class http_client {
  public:
   // `ex`: where requests run (each on a strand of its own, so a multi-threaded pool is fine).
@@ -88,8 +102,12 @@ class http_client {
   // enforced per connection whatever the context says. Throws boost::system::system_error when
   // the default TLS context cannot be created. Construct once and share: the default context
   // loads the system CA store (tens of milliseconds).
+  // `pool`: how many idle connections are kept and for how long.
   explicit http_client(net::any_io_executor ex, std::size_t body_limit = std::size_t{1} << 20,
-                       std::shared_ptr<net::ssl::context> tls = nullptr);
+                       std::shared_ptr<net::ssl::context> tls = nullptr, connection_pool_options pool = {});
+  ~http_client();
+  http_client(const http_client&) = delete;
+  http_client& operator=(const http_client&) = delete;
 
   // Sends `req` and reads the whole response. Any HTTP status (4xx/5xx too) is a response;
   // network and protocol failures are a fetch_failure value. Throws only on resource
@@ -97,10 +115,17 @@ class http_client {
   // May be awaited from any executor; the client must outlive the call.
   net::awaitable<fetch_result> fetch(outbound_request req);
 
+  // Idle connections kept for reuse right now, over all hosts. Any thread.
+  std::size_t idle_connections() const;
+
+  struct connection_pool;  // defined in the .cpp
+
  private:
   net::any_io_executor ex_;
   std::size_t body_limit_;
   std::shared_ptr<net::ssl::context> tls_;
+  // Shared with the requests in flight, which give their connection back when they finish.
+  std::shared_ptr<connection_pool> pool_;
 };
 
 }  // namespace bot
