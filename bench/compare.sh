@@ -13,6 +13,10 @@
 # Knobs: PAIRS=3 CONVERSATIONS=200 DURATION=30 WARMUP=3 JOBS=2 PIN=1 LOG_LEVEL=info
 #        SB_SCRIPT=bench/scripts/servicebot-sms.json BK_SCRIPT=bench/scripts/botkit-sms.json
 #        OUT=/tmp/servicebot-compare-<stamp>  PEER_DIR=../shared/peers/botkit-sms
+#        BUILD_TYPE=Release (an existing tree of another type is reused as it is, e.g. RelWithDebInfo)
+#        SKIP_BUILD=1 (use the binaries in BUILD as they are)
+#        SB_BEFORE=/path/to/an/older/servicebot: a third side, "servicebot-before", run in the same
+#          rotation (A B C A B C ...), so a change is measured before and after in one session
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -25,6 +29,9 @@ JOBS=${JOBS:-2}
 PIN=${PIN:-1}
 LOG_LEVEL=${LOG_LEVEL:-info}
 BUILD=${BUILD:-$ROOT/build-bench}
+BUILD_TYPE=${BUILD_TYPE:-Release}
+SKIP_BUILD=${SKIP_BUILD:-0}
+SB_BEFORE=${SB_BEFORE:-}
 PEER_DIR=${PEER_DIR:-$ROOT/../shared/peers/botkit-sms}
 SB_SCRIPT=${SB_SCRIPT:-$ROOT/bench/scripts/servicebot-sms.json}
 BK_SCRIPT=${BK_SCRIPT:-$ROOT/bench/scripts/botkit-sms.json}
@@ -36,9 +43,11 @@ SID=AC00000000000000000000000000000001
 TOKEN=bench0auth0token0000000000000001
 mkdir -p "$OUT"
 
-echo "== build (Release, $BUILD)" >&2
-cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$OUT/cmake.log"
-cmake --build "$BUILD" -j"$JOBS" --target servicebot loadgen >"$OUT/build.log" || { tail -30 "$OUT/build.log" >&2; exit 1; }
+if [ "$SKIP_BUILD" != 1 ]; then
+  echo "== build ($BUILD_TYPE, $BUILD)" >&2
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >"$OUT/cmake.log"
+  cmake --build "$BUILD" -j"$JOBS" --target servicebot loadgen >"$OUT/build.log" || { tail -30 "$OUT/build.log" >&2; exit 1; }
+fi
 
 if [ ! -f "$PEER_DIR/node_modules/.package-lock.json" ] || ! (cd "$PEER_DIR" && node -e "require('better-sqlite3')" 2>/dev/null); then
   echo "== installing the peer's node modules (npm ci)" >&2
@@ -75,11 +84,12 @@ EOF
 common=(--channel sms --auth-token "$TOKEN" --account-sid "$SID" --bot-number +15005550006
         --gateway-listen "127.0.0.1:$GW_PORT" -c "$CONVERSATIONS" -d "$DURATION" --warmup "$WARMUP")
 
-run_servicebot() {  # $1 = run number
-  local dir="$OUT/sb-$1"; rm -rf "$dir"; mkdir -p "$dir/var"; sb_config "$dir"
-  "${pin_gen[@]}" "$BUILD/bench/loadgen" "${common[@]}" --peer servicebot --script "$SB_SCRIPT" \
+run_servicebot() {  # $1 = run number, [$2 = binary, $3 = peer name]
+  local binary=${2:-$BUILD/bot/servicebot} peer=${3:-servicebot}
+  local dir="$OUT/$peer-$1"; rm -rf "$dir"; mkdir -p "$dir/var"; sb_config "$dir"
+  "${pin_gen[@]}" "$BUILD/bench/loadgen" "${common[@]}" --peer "$peer" --script "$SB_SCRIPT" \
     --url "http://127.0.0.1:$SB_PORT/webhooks/sms/twilio" \
-    --spawn "${pin_server}$BUILD/bot/servicebot --config $dir/servicebot.json" --server-log "$dir/server.log" \
+    --spawn "${pin_server}$binary --config $dir/servicebot.json" --server-log "$dir/server.log" \
     --json "$dir/result.json" >/dev/null
   local tickets; tickets=$(sqlite3 "$dir/var/servicebot.db" "SELECT COUNT(*) FROM tickets" 2>/dev/null || echo -1)
   python3 - "$dir/result.json" "$tickets" <<'PY'
@@ -109,9 +119,14 @@ PY
 : >"$OUT/runs.jsonl"
 echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/machine.txt" >&2
 for i in $(seq 1 "$PAIRS"); do
-  echo "== pair $i/$PAIRS: servicebot" >&2; run_servicebot "$i"
-  echo "== pair $i/$PAIRS: botkit" >&2; run_botkit "$i"
+  echo "== pair $i/$PAIRS: servicebot ($(cut -d' ' -f1 /proc/loadavg))" >&2; run_servicebot "$i"
+  echo "== pair $i/$PAIRS: botkit ($(cut -d' ' -f1 /proc/loadavg))" >&2; run_botkit "$i"
+  if [ -n "$SB_BEFORE" ]; then
+    echo "== pair $i/$PAIRS: servicebot-before ($(cut -d' ' -f1 /proc/loadavg))" >&2
+    run_servicebot "$i" "$SB_BEFORE" servicebot-before
+  fi
 done
+echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
 
 python3 - "$OUT/runs.jsonl" "$OUT/machine.txt" <<'PY'
 import json, statistics, sys
@@ -135,13 +150,20 @@ keys = {
     'CPU ms per msg': lambda r: 1000 * r['server']['cpu_s_window'] / max(1, r['msgs_per_s'] * r['duration_s']),
 }
 print(f"\nmedians of {sum(r['peer']=='servicebot' for r in runs)} pairs")
-print(f"{'':<16}{'servicebot':>12}{'botkit':>12}{'ratio':>10}  target")
+before = any(r['peer'] == 'servicebot-before' for r in runs)
+print(f"{'':<16}{'servicebot':>12}{'botkit':>12}{'ratio':>10}  target" +
+      ("                 before  ratio before" if before else ""))
 targets = {'msgs/s': ('sb/bk', '>= 20'), 'webhook p99 ms': ('bk/sb', '>= 30'), 'reply p99 ms': ('bk/sb', '>= 30'),
            'peak RSS MB': ('bk/sb', '>= 5'), 'dialogs/s': ('sb/bk', ''), 'CPU ms per msg': ('bk/sb', '')}
 for k, f in keys.items():
     a, b = med('servicebot', f), med('botkit', f)
     how, target = targets[k]
     ratio = (a / b if how == 'sb/bk' else b / a) if a and b else float('nan')
-    print(f"{k:<16}{a:>12.2f}{b:>12.2f}{ratio:>9.1f}x  ({how}) {target}")
+    extra = ""
+    if before:
+        c = med('servicebot-before', f)
+        rb = (c / b if how == 'sb/bk' else b / c) if c and b else float('nan')
+        extra = f"{'':<{max(0, 14 - len(target))}}{c:>9.2f}{rb:>9.1f}x"
+    print(f"{k:<16}{a:>12.2f}{b:>12.2f}{ratio:>9.1f}x  ({how}) {target}{extra}")
 PY
 echo "runs: $OUT/runs.jsonl" >&2

@@ -13,6 +13,10 @@
 #
 # Knobs: PAIRS=3 DURATION=20 WARMUP=3 CONVERSATIONS=200 HISTORY=1000000 LIVE=100000 JOBS=2 PIN=1
 #        LOG_LEVEL=info BUILD=build-bench OUT=/tmp/servicebot-figures-<stamp>
+#        BUILD_TYPE=Release (an existing tree of another type is reused as it is) SKIP_BUILD=1
+#        HISTORY_NOINDEX=1: in history, a third round on the seeded store with schema version 3's
+#          indexes dropped (what the store looked like before them)
+#        SEED=path/to/servicebot.db: a seeded store to reuse (copied, never written)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -27,6 +31,8 @@ JOBS=${JOBS:-2}
 PIN=${PIN:-1}
 LOG_LEVEL=${LOG_LEVEL:-info}
 BUILD=${BUILD:-$ROOT/build-bench}
+BUILD_TYPE=${BUILD_TYPE:-Release}
+SKIP_BUILD=${SKIP_BUILD:-0}
 OUT=${OUT:-/tmp/servicebot-figures-$(date +%Y%m%d-%H%M%S)}
 PORT=${PORT:-8080}
 GW_PORT=${GW_PORT:-4010}
@@ -34,9 +40,11 @@ SID=AC00000000000000000000000000000001
 TOKEN=bench0auth0token0000000000000001
 mkdir -p "$OUT"
 
-cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$OUT/cmake.log"
-cmake --build "$BUILD" -j"$JOBS" --target servicebot loadgen ceiling_server seed_history >"$OUT/build.log" \
-  || { tail -30 "$OUT/build.log" >&2; exit 1; }
+if [ "$SKIP_BUILD" != 1 ]; then
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >"$OUT/cmake.log"
+  cmake --build "$BUILD" -j"$JOBS" --target servicebot loadgen ceiling_server seed_history >"$OUT/build.log" \
+    || { tail -30 "$OUT/build.log" >&2; exit 1; }
+fi
 LOADGEN=$BUILD/bench/loadgen
 pin_server=""; pin_gen=()
 if [ "$PIN" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
@@ -78,6 +86,8 @@ sms=(--channel sms --url "http://127.0.0.1:$PORT/webhooks/sms/twilio" --script "
 wechat=(--channel wechat --url "http://127.0.0.1:$PORT/webhooks/wechat" --script "$ROOT/bench/scripts/servicebot-wechat.json")
 
 for section in $SECTIONS; do
+  # A reused OUT must not mix an earlier session's runs into this one's medians.
+  rm -f "$OUT/$section.jsonl"
   case $section in
   ceiling)
     echo "== ceiling: full path vs ceiling_server, SMS, $CONVERSATIONS conversations, ${DURATION} s"
@@ -105,7 +115,7 @@ for section in $SECTIONS; do
     ;;
   history)
     echo "== history: SMS intake on an empty store vs $HISTORY stored tickets"
-    seed="$OUT/seed/var/servicebot.db"
+    seed=${SEED:-$OUT/seed/var/servicebot.db}
     if [ ! -f "$seed" ]; then
       mkdir -p "$OUT/seed/var"
       /usr/bin/time -f "seeded in %e s, max RSS %M KB" "$BUILD/bench/seed_history" --db "$seed" --tickets "$HISTORY" 2>&1 \
@@ -118,13 +128,13 @@ for section in $SECTIONS; do
       sb_config "$OUT/hist-full-$i"; cp "$seed" "$OUT/hist-full-$i/var/servicebot.db"
       run_sb "$OUT/hist-full-$i" "${sms[@]}" -c "$CONVERSATIONS" -d "$DURATION" --warmup "$WARMUP" --peer "history-$HISTORY" \
         | tee -a "$OUT/history.jsonl"
-      if [ "${HISTORY_INDEX:-1}" = 1 ]; then
-        # The fix proposed in docs/performance.md: a covering index for count_open_by_assignee.
-        rm -rf "$OUT/hist-index-$i"; sb_config "$OUT/hist-index-$i"; cp "$seed" "$OUT/hist-index-$i/var/servicebot.db"
-        sqlite3 "$OUT/hist-index-$i/var/servicebot.db" \
-          "CREATE INDEX IF NOT EXISTS bench_tickets_open_by_assignee ON tickets (state, assignee)"
-        run_sb "$OUT/hist-index-$i" "${sms[@]}" -c "$CONVERSATIONS" -d "$DURATION" --warmup "$WARMUP" \
-          --peer "history-$HISTORY+index" | tee -a "$OUT/history.jsonl"
+      if [ "${HISTORY_NOINDEX:-0}" = 1 ]; then
+        # Before schema version 3: its indexes dropped (the version stays 3, so nothing re-adds them).
+        rm -rf "$OUT/hist-noindex-$i"; sb_config "$OUT/hist-noindex-$i"; cp "$seed" "$OUT/hist-noindex-$i/var/servicebot.db"
+        sqlite3 "$OUT/hist-noindex-$i/var/servicebot.db" \
+          "DROP INDEX IF EXISTS tickets_open_by_assignee; DROP INDEX IF EXISTS tickets_by_customer"
+        run_sb "$OUT/hist-noindex-$i" "${sms[@]}" -c "$CONVERSATIONS" -d "$DURATION" --warmup "$WARMUP" \
+          --peer "history-$HISTORY-without-v3-indexes" | tee -a "$OUT/history.jsonl"
       fi
     done
     ;;
