@@ -2,6 +2,7 @@
 // the HMAC over timestamp + token, a 15-minute timestamp window and a token that may be used
 // once; replies leave by SMTP through the outbox, threaded with In-Reply-To/References.
 #include "bot/app.hpp"
+#include "bot/digest.hpp"
 #include "bot/intake_flow.hpp"
 #include "bot/metrics.hpp"
 #include "bot/sender_limit.hpp"
@@ -9,7 +10,6 @@
 #include "channels/mailgun.hpp"
 #include "channels/multipart.hpp"
 
-#include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -22,18 +22,6 @@ std::string field(const channels::form_fields& fields, std::string_view name) {
   for (const auto& [k, v] : fields)
     if (k == name) return v;
   return {};
-}
-
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char d[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), d);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : d) {
-    out.push_back(hex[b >> 4]);
-    out.push_back(hex[b & 15]);
-  }
-  return out;
 }
 
 // Attachment bytes go to a content-addressed file (same bytes, same name: a retry rewrites

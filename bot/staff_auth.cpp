@@ -1,21 +1,8 @@
 #include "bot/staff_auth.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 
 namespace bot {
-
-std::string sha256_hex(std::string_view text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out.push_back(hex[b >> 4]);
-    out.push_back(hex[b & 15]);
-  }
-  return out;
-}
 
 const staff_member* authenticate(const app& a, const http_request& req) {
   auto header = req.header("authorization");

@@ -3,15 +3,13 @@
 // SHA-256 hashes, each bound to one staff member and role. Shared by the read and write sides.
 
 #include "bot/app.hpp"
+#include "bot/digest.hpp"
 #include "bot/http.hpp"
 
 #include <string>
 #include <string_view>
 
 namespace bot {
-
-// Lower-case hex SHA-256 of `text`.
-std::string sha256_hex(std::string_view text);
 
 // The staff member whose token hash matches the request's `Authorization: Bearer`, compared in
 // constant time; nullptr when the header is missing or matches nobody. Any thread.
