@@ -29,18 +29,6 @@ rapidjson::Document parse_json(const std::string& text) {
   return d;
 }
 
-std::string percent_decode(const std::string& s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') out.push_back(' ');
-    else if (s[i] == '%' && i + 2 < s.size()) {
-      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
-      i += 2;
-    } else out.push_back(s[i]);
-  }
-  return out;
-}
-
 std::map<std::string, std::string> form(const std::string& body) {
   std::map<std::string, std::string> out;
   std::size_t start = 0;
@@ -49,7 +37,7 @@ std::map<std::string, std::string> form(const std::string& body) {
     if (end == std::string::npos) end = body.size();
     auto pair = body.substr(start, end - start);
     auto eq = pair.find('=');
-    out[percent_decode(pair.substr(0, eq))] = eq == std::string::npos ? "" : percent_decode(pair.substr(eq + 1));
+    out[e2e::percent_decode(pair.substr(0, eq))] = eq == std::string::npos ? "" : e2e::percent_decode(pair.substr(eq + 1));
     start = end + 1;
   }
   return out;

@@ -166,6 +166,26 @@ std::string sha256_hex(const std::string& text) {
   return hex(d, sizeof d);
 }
 
+std::string percent_decode(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') out.push_back(' ');
+    else if (s[i] == '%' && i + 2 < s.size()) {
+      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else out.push_back(s[i]);
+  }
+  return out;
+}
+
+std::string form_field(const std::string& body, const std::string& name) {
+  std::istringstream in{body};
+  std::string pair;
+  while (std::getline(in, pair, '&'))
+    if (pair.rfind(name + "=", 0) == 0) return percent_decode(pair.substr(name.size() + 1));
+  return {};
+}
+
 std::string wechat_sign(std::vector<std::string> parts) {
   std::sort(parts.begin(), parts.end());
   std::string joined;

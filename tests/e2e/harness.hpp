@@ -33,6 +33,10 @@ std::string wechat_sign(std::vector<std::string> parts);
 // Safe-mode encryption/decryption written directly on OpenSSL EVP (independent of channels/).
 std::string wechat_encrypt(const std::string& encoding_aes_key, const std::string& msg, const std::string& appid);
 std::string wechat_decrypt(const std::string& encoding_aes_key, const std::string& encrypt_b64, std::string* appid);
+// application/x-www-form-urlencoded decoding ('+' is a space), and one field of such a body
+// ("" when absent): what the fake Twilio receives.
+std::string percent_decode(const std::string& s);
+std::string form_field(const std::string& body, const std::string& name);
 // Text of the first <tag> element of an XML reply (CDATA unwrapped), "" when absent.
 std::string xml_field(const std::string& xml, const std::string& tag);
 

@@ -35,26 +35,6 @@ const std::string messages_path = std::string{"/2010-04-01/Accounts/"} + e2e::se
 
 constexpr int lease_seconds = 5;  // the config's minimum: the dead instance's entries come back soon
 
-std::string percent_decode(const std::string& s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') out.push_back(' ');
-    else if (s[i] == '%' && i + 2 < s.size()) {
-      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
-      i += 2;
-    } else out.push_back(s[i]);
-  }
-  return out;
-}
-
-std::string form_field(const std::string& body, const std::string& name) {
-  std::istringstream in{body};
-  std::string pair;
-  while (std::getline(in, pair, '&'))
-    if (pair.rfind(name + "=", 0) == 0) return percent_decode(pair.substr(name.size() + 1));
-  return {};
-}
-
 std::string json_member(const std::string& json, const char* key) {
   rapidjson::Document d;
   d.Parse(json.c_str());
@@ -238,7 +218,7 @@ std::vector<sms_customer> run_customers(balancer& lb, int from, int to) {
   for (int i = from; i < to; ++i) {
     auto& c = customers[static_cast<std::size_t>(i - from)];
     c.index = i;
-    char local[16];
+    char local[24];
     std::snprintf(local, sizeof local, "1391000%04d", i);
     c.local = local;
     // Every tenth customer's first message reaches both instances at once.
@@ -255,7 +235,7 @@ std::multiset<message> received(const e2e::fake_gateway& gw, std::size_t from = 
   std::multiset<message> out;
   const auto all = gw.requests(messages_path);
   for (std::size_t i = from; i < all.size(); ++i)
-    out.insert({form_field(all[i].body, "To"), form_field(all[i].body, "Body")});
+    out.insert({e2e::form_field(all[i].body, "To"), e2e::form_field(all[i].body, "Body")});
   return out;
 }
 

@@ -38,27 +38,6 @@ rapidjson::Document parse_json(const std::string& text) {
   return d;
 }
 
-std::string percent_decode(const std::string& s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') out.push_back(' ');
-    else if (s[i] == '%' && i + 2 < s.size()) {
-      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
-      i += 2;
-    } else out.push_back(s[i]);
-  }
-  return out;
-}
-
-// A Twilio request's form field.
-std::string form_field(const std::string& body, const std::string& name) {
-  std::istringstream in{body};
-  std::string pair;
-  while (std::getline(in, pair, '&'))
-    if (pair.rfind(name + "=", 0) == 0) return percent_decode(pair.substr(name.size() + 1));
-  return {};
-}
-
 // Staff: a supervisor and two laundry engineers, all notified by SMS; an admin.
 std::string staff_json(bool engineers_on_duty = true) {
   const std::string duty = engineers_on_duty ? "true" : "false";
@@ -133,7 +112,7 @@ bool sms_arrives(e2e::fake_gateway& gw, const std::string& to, std::vector<std::
   do {
     std::string all;
     for (const auto& r : gw.requests(twilio_path))
-      if (form_field(r.body, "To") == to) all += form_field(r.body, "Body");
+      if (e2e::form_field(r.body, "To") == to) all += e2e::form_field(r.body, "Body");
     if (std::all_of(needles.begin(), needles.end(), [&](const auto& n) { return all.find(n) != std::string::npos; }))
       return true;
     std::this_thread::sleep_for(20ms);
