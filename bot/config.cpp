@@ -977,6 +977,7 @@ std::vector<agreement> load_agreements(const std::string& path) {
     }
     if (auto v = e.find("covered_parts")) a.covered_parts = v->text_list();
     if (auto v = e.find("parts_discount_percent")) a.parts_discount_percent = v->integer(0, 100);
+    if (auto v = e.find("engineers")) a.engineers = v->text_list();
     if (auto plan = e.find("visit_plan")) {
       // Strict: a misspelt key would silently drop visits the customer paid for.
       plan->allow_keys({"every_days", "first_visit", "lead_days", "type", "problem"});
@@ -1013,6 +1014,18 @@ void check_agreements_against_catalog(const std::vector<agreement>& list, const 
       if (catalog.find_model(model) == nullptr)
         throw config_error(one_line(path + ": agreements[" + std::to_string(i) + "] (" + list[i].id +
                                     "): models: unknown model " + quoted(model) + " (not in the catalog)"));
+}
+
+void check_agreements_against_staff(const std::vector<agreement>& list, const std::vector<staff_member>& staff,
+                                    const std::string& path) {
+  for (std::size_t i = 0; i < list.size(); ++i)
+    for (const auto& id : list[i].engineers) {
+      const bool engineer = std::any_of(staff.begin(), staff.end(),
+                                        [&](const staff_member& s) { return s.id == id && s.role == "engineer"; });
+      if (!engineer)
+        throw config_error(one_line(path + ": agreements[" + std::to_string(i) + "] (" + list[i].id +
+                                    "): engineers: " + quoted(id) + " is not an engineer in the staff file"));
+    }
 }
 
 }  // namespace bot

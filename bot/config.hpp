@@ -169,6 +169,7 @@ struct agreement {
   std::vector<std::string> covered_services;      // ticket types covered; empty: all
   std::vector<std::string> covered_parts;         // free parts; "*": every part
   int parts_discount_percent = 0;                 // on parts that are charged
+  std::vector<std::string> engineers;             // preferred engineers (staff ids), in order
   std::optional<visit_plan> visits;
 };
 
@@ -192,6 +193,9 @@ std::vector<agreement> load_agreements(const std::string& path);
 // Every agreement model must be a catalog model (a typo would cover nothing). Throws config_error.
 void check_agreements_against_catalog(const std::vector<agreement>& list, const dialogs::catalog& catalog,
                                       const std::string& path);
+// Every preferred engineer of an agreement must be an engineer in the staff file.
+void check_agreements_against_staff(const std::vector<agreement>& list, const std::vector<staff_member>& staff,
+                                    const std::string& path);
 
 // Cross-checks loaded rules against the loaded catalog: every `when.model` must be a catalog
 // model and every `when.line` a line some product has, since a typo there would make the

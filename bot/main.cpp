@@ -100,6 +100,7 @@ int run(const bot::config& cfg, bool migrate_only) {
   bot::check_rules_against_catalog(a.rules, a.catalog, cfg.rules_file);
   a.agreements = bot::load_agreements(cfg.agreements_file);
   bot::check_agreements_against_catalog(a.agreements, a.catalog, cfg.agreements_file);
+  bot::check_agreements_against_staff(a.agreements, a.staff, cfg.agreements_file);
   a.catalog.prepare();  // normalised model/alias keys, computed once instead of per message
   if (cfg.wechat && !cfg.wechat->encoding_aes_key.empty()) {
     a.wechat_key = channels::wechat::decode_aes_key(cfg.wechat->encoding_aes_key);

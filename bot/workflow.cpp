@@ -544,7 +544,23 @@ void auto_assign(store::transaction& tx, const app& a, store::ticket_record& t, 
         last[s.id] = when;
       }
     }
-    choice = choose_engineer(a.staff, rule, *index, open, last, exclude);
+    // A service agreement may name the engineers who look after the customer (issue 9): the
+    // eligible one among them with the fewest open tickets goes first, else the rule decides.
+    if (const auto* ag = programs::find_agreement(a, attributes.agreement); ag && !ag->engineers.empty() &&
+                                                                           t.type != "complaint") {
+      std::vector<staff_member> preferred;
+      for (const auto& id : ag->engineers)
+        if (const auto* s = find_staff(a, id)) preferred.push_back(*s);
+      assignment_rule by_agreement = rule;
+      by_agreement.role = "engineer";
+      by_agreement.skills.clear();
+      auto first = choose_engineer(preferred, by_agreement, *index, open, last, exclude);
+      if (!first.engineer.empty()) {
+        choice = std::move(first);
+        choice.reason = "agreement " + ag->id + " engineers; " + choice.reason;
+      }
+    }
+    if (choice.engineer.empty()) choice = choose_engineer(a.staff, rule, *index, open, last, exclude);
     alert = rule.alert_sms;
   }
   if (const auto* engineer = choice.engineer.empty() ? nullptr : find_staff(a, choice.engineer)) {

@@ -779,6 +779,16 @@ TEST_CASE("an agreements file loads; none configured means none", "[config][agre
                                        "warranty_months": 1})")));
   CHECK_THROWS_WITH(bot::check_agreements_against_catalog(list, catalog, "a.json"),
                     StartsWith("a.json: agreements[0] (AG1): models: unknown model \"ABC-2000\""));
+
+  auto with_engineers = list;
+  with_engineers[0].engineers = {"E1", "S1"};
+  const auto staff = bot::load_staff(dir.write(
+      "staff.json", staff_with(engineer("") + R"(, {"id": "S1", "name": "王", "role": "supervisor",
+                                                   "notify": {"channel": "sms", "address": "+8613900000009"}})")));
+  CHECK_THROWS_WITH(bot::check_agreements_against_staff(with_engineers, staff, "a.json"),
+                    StartsWith("a.json: agreements[0] (AG1): engineers: \"S1\" is not an engineer"));
+  with_engineers[0].engineers = {"E1"};
+  CHECK_NOTHROW(bot::check_agreements_against_staff(with_engineers, staff, "a.json"));
 }
 
 TEST_CASE("malformed agreements files are refused naming the entry", "[config][agreements]") {
@@ -801,6 +811,7 @@ TEST_CASE("malformed agreements files are refused naming the entry", "[config][a
       {agreement_with(R"(, "sla_minutes": {"normal": {"respond": 0}})"), "sla_minutes.normal.respond: must be between 1"},
       {agreement_with(R"(, "covered_services": ["cleaning"])"), "covered_services[0]: must be one of repair"},
       {agreement_with(R"(, "covered_parts": "all")"), "covered_parts: expected array"},
+      {agreement_with(R"(, "engineers": "E001")"), "engineers: expected array"},
       {agreement_with(R"(, "parts_discount_percent": 120)"), "parts_discount_percent: must be between 0 and 100"},
       {agreement_with(R"(, "visit_plan": {"every_days": 90, "first_visit": "2026-03-01"})"),
        "visit_plan.problem: required key missing"},
