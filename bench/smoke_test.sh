@@ -6,7 +6,9 @@ set -euo pipefail
 servicebot=$1 loadgen=$2 src=$3
 dir=$(mktemp -d /tmp/servicebot-bench-smoke.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-port=$((20000 + RANDOM % 20000)); gw=$((port + 1))
+# Below Linux's ephemeral range (32768+), so no outgoing connection of another process can hold
+# the port when the server binds it.
+port=$((20000 + RANDOM % 12000)); gw=$((port + 1))
 mkdir -p "$dir/var"
 cat >"$dir/servicebot.json" <<JSON
 {
