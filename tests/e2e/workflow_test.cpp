@@ -400,11 +400,13 @@ TEST_CASE("WeChat outbound: the survey as a menu, window closed → template mes
     CHECK(std::string{sent["data"]["keyword2"]["value"].GetString()}.find("下午三点到") != std::string::npos);
     CHECK(std::string{sent["client_msg_id"].GetString()}.size() > 0);
     bool shown = false;
-    for (int i = 0; i < 100 && !shown; ++i, std::this_thread::sleep_for(20ms))
-      for (const auto& e : ticket(s, number)["history"].GetArray())
+    for (int i = 0; i < 100 && !shown; ++i, std::this_thread::sleep_for(20ms)) {
+      const auto current = ticket(s, number);  // named: the loop reads into it
+      for (const auto& e : current["history"].GetArray())
         if (std::string{e["event"].GetString()} == "delivered" &&
             std::string{e["detail"]["plan"].GetString()} == "template")
           shown = true;
+    }
     CHECK(shown);
     CHECK(requests_with(cs_path, "下午三点到").size() == 1);  // not retried as a cs message
   }
