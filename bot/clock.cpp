@@ -44,6 +44,11 @@ std::string clock::yyyymmdd(std::int64_t unix_seconds) const {
   return date::format("%Y%m%d", local);
 }
 
+std::string clock::local_date(std::int64_t unix_seconds) const {
+  auto local = zone_->to_local(sys_seconds{std::chrono::seconds{unix_seconds}});
+  return date::format("%Y-%m-%d", local);
+}
+
 std::string clock::iso8601(std::int64_t unix_seconds) const {
   sys_seconds t{std::chrono::seconds{unix_seconds}};
   auto info = zone_->get_info(t);

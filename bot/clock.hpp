@@ -27,6 +27,7 @@ class clock {
 
   dialogs::local_date local_day(std::int64_t unix_seconds) const;
   std::string yyyymmdd(std::int64_t unix_seconds) const;      // "20260512"
+  std::string local_date(std::int64_t unix_seconds) const;    // "2026-05-12"
   std::string iso8601(std::int64_t unix_seconds) const;       // "2026-05-12T12:30:00+08:00"
   // Parses ISO-8601 with an offset ("...+08:00" / "Z") or a local "YYYY-MM-DD[THH:MM[:SS]]"
   // (taken in the configured zone). Returns false when the text does not parse.

@@ -78,17 +78,6 @@ store::ticket_record make_ticket(const app& a, const dialogs::ticket_draft& d, c
   return t;
 }
 
-// The domain of our From address, for Message-IDs we mint.
-std::string mail_domain(const app& a) {
-  if (!a.cfg.email) return "localhost";
-  const auto& from = a.cfg.email->from;
-  auto at = from.rfind('@');
-  if (at == std::string::npos) return "localhost";
-  auto domain = from.substr(at + 1);
-  while (!domain.empty() && (domain.back() == '>' || domain.back() == ' ')) domain.pop_back();
-  return domain.empty() ? "localhost" : domain;
-}
-
 // Sends the step's replies: in the webhook answer (passive) or through the outbox, and stores
 // the answer body on the inbound record for retries.
 void deliver(store::transaction& tx, const app& a, const channels::inbound_message& message,
@@ -112,7 +101,7 @@ void deliver(store::transaction& tx, const app& a, const channels::inbound_messa
       if (m.channel == "email") {
         if (!ticket.empty() && m.subject.find(ticket) == std::string::npos)
           m.subject += " [" + ticket + "]";  // contract: the ticket number in the subject
-        m.message_id = channels::make_message_id(mail_domain(a));
+        m.message_id = channels::make_message_id(workflow::mail_domain(a));
         tx.remember_mail({m.message_id, m.recipient, ticket, now});
       }
       // Keyed on the inbound message, so a replayed unit can never enqueue a reply twice.
@@ -210,13 +199,8 @@ inbound_outcome handle_inbound(store::transaction& tx, const app& a, const chann
     open.limit = 20;
     for (const auto& t : tx.list_tickets(open).tickets) {
       if (t.state == "closed" || t.state == "cancelled") continue;
-      ctx.open_tickets.push_back({t.number, t.type, t.state, t.stage, t.model, t.serial,
-                                  [&] {
-                                    auto d = a.clock.local_day(t.created_at);
-                                    char buf[16];
-                                    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
-                                    return std::string{buf};
-                                  }()});
+      ctx.open_tickets.push_back(
+          {t.number, t.type, t.state, t.stage, t.model, t.serial, a.clock.local_date(t.created_at)});
     }
   }
   auto result = dialogs::step(state, to_dialog(message), ctx);

@@ -1,5 +1,6 @@
 #include "bot/outbound.hpp"
 
+#include "bot/json_object.hpp"
 #include "channels/sms_segments.hpp"
 
 #include <rapidjson/document.h>
@@ -55,12 +56,6 @@ std::string payload_json(const outbound_text& m, const std::string& text) {
   return buffer.GetString();
 }
 
-std::string member(const rapidjson::Value& d, const char* key) {
-  auto it = d.FindMember(key);
-  return it != d.MemberEnd() && it->value.IsString() ? std::string{it->value.GetString(), it->value.GetStringLength()}
-                                                      : std::string{};
-}
-
 }  // namespace
 
 request_scope::request_scope(std::string id) : previous_(std::move(current_request_id)) {
@@ -99,23 +94,23 @@ std::optional<outbound_text> parse_payload(const store::outbox_entry& e) {
   m.channel = e.channel;
   m.recipient = e.recipient;
   m.ticket = e.ticket;
-  m.text = member(d, "text");
-  m.hint = member(d, "hint");
-  m.language = member(d, "language");
-  m.subject = member(d, "subject");
-  m.message_id = member(d, "message_id");
-  m.in_reply_to = member(d, "in_reply_to");
-  m.phone = member(d, "phone");
-  m.request_id = member(d, "request_id");
+  m.text = string_member(d, "text");
+  m.hint = string_member(d, "hint");
+  m.language = string_member(d, "language");
+  m.subject = string_member(d, "subject");
+  m.message_id = string_member(d, "message_id");
+  m.in_reply_to = string_member(d, "in_reply_to");
+  m.phone = string_member(d, "phone");
+  m.request_id = string_member(d, "request_id");
   if (auto it = d.FindMember("references"); it != d.MemberEnd() && it->value.IsArray())
     for (const auto& r : it->value.GetArray())
       if (r.IsString()) m.references.emplace_back(r.GetString(), r.GetStringLength());
   if (auto it = d.FindMember("menu"); it != d.MemberEnd() && it->value.IsObject()) {
-    m.menu_head = member(it->value, "head");
-    m.menu_tail = member(it->value, "tail");
+    m.menu_head = string_member(it->value, "head");
+    m.menu_tail = string_member(it->value, "tail");
     if (auto o = it->value.FindMember("options"); o != it->value.MemberEnd() && o->value.IsArray())
       for (const auto& option : o->value.GetArray())
-        if (option.IsObject()) m.menu.push_back({member(option, "id"), member(option, "content")});
+        if (option.IsObject()) m.menu.push_back({string_member(option, "id"), string_member(option, "content")});
   }
   return m;
 }

@@ -1,6 +1,7 @@
 #include "bot/programs.hpp"
 
 #include "bot/agreements.hpp"
+#include "bot/json_object.hpp"
 #include "bot/ticket_attributes.hpp"
 #include "channels/message.hpp"
 #include "dialogs/catalog.hpp"
@@ -21,13 +22,6 @@ namespace {
 
 constexpr std::int64_t day_seconds = 24 * 3600;
 constexpr int follow_up_answer_days = 7;  // how long a reply is read as the follow-up's answer
-
-std::string ymd(const app& a, std::int64_t t) {
-  const auto d = a.clock.local_day(t);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
-  return buf;
-}
 
 // 09:00 local on `day`: when date-based reminders go out (nobody wants one at midnight).
 std::int64_t morning_of(const app& a, const std::string& day) {
@@ -60,39 +54,11 @@ bool has_live_timer(store::transaction& tx, const std::string& key, std::string_
 
 // ---- small JSON payloads ----
 
-class object_writer {
- public:
-  object_writer() { w_.StartObject(); }
-  object_writer& str(const char* key, const std::string& value) {
-    w_.Key(key);
-    w_.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-    return *this;
-  }
-  object_writer& num(const char* key, std::int64_t value) {
-    w_.Key(key);
-    w_.Int64(value);
-    return *this;
-  }
-  std::string json() {
-    w_.EndObject();
-    return buffer_.GetString();
-  }
-
- private:
-  rapidjson::StringBuffer buffer_;
-  rapidjson::Writer<rapidjson::StringBuffer> w_{buffer_};
-};
-
 struct object_reader {
   rapidjson::Document d;
   explicit object_reader(const std::string& json) { d.Parse(json.data(), json.size()); }
   bool ok() const { return !d.HasParseError() && d.IsObject(); }
-  std::string str(const char* key) const {
-    if (!ok()) return {};
-    auto it = d.FindMember(key);
-    return it != d.MemberEnd() && it->value.IsString() ? std::string{it->value.GetString(), it->value.GetStringLength()}
-                                                        : std::string{};
-  }
+  std::string str(const char* key) const { return ok() ? string_member(d, key) : std::string{}; }
   std::int64_t num(const char* key) const {
     if (!ok()) return 0;
     auto it = d.FindMember(key);
@@ -108,7 +74,7 @@ struct maintenance_subject {
   std::string channel, channel_id, language, phone, name, model, serial, purchase_date;
 
   std::string to_json(const std::string& due_date) const {
-    return object_writer{}
+    return json_object{}
         .num("customer_id", customer_id)
         .str("channel", channel)
         .str("channel_id", channel_id)
@@ -149,7 +115,7 @@ void schedule_maintenance(store::transaction& tx, const app& a, const maintenanc
                           std::int64_t now) {
   const int cycle = cycle_days(a, s.model);
   const auto start = calendar::days_from_epoch(base);
-  const auto today = calendar::days_from_epoch(ymd(a, now));
+  const auto today = calendar::days_from_epoch(a.clock.local_date(now));
   if (cycle <= 0 || !start || !today) return;
   int due = *start + cycle;
   if (due < *today) due += ((*today - due + cycle - 1) / cycle) * cycle;
@@ -246,7 +212,7 @@ std::string open_maintenance_ticket(store::transaction& tx, const app& a, const 
   classify(a, t, nullptr, now);
   tx.insert_ticket(t);
   tx.append_event({t.number, now, "bot", "created",
-                   object_writer{}.str("channel", t.channel).str("type", t.type).str("priority", t.priority)
+                   json_object{}.str("channel", t.channel).str("type", t.type).str("priority", t.priority)
                        .str("origin", "maintenance").json()});
   workflow::on_ticket_created(tx, a, t, now);
   return t.number;
@@ -302,7 +268,7 @@ void fill_agreement_customer(store::transaction& tx, const app& a, const agreeme
 void schedule_visit(store::transaction& tx, const app& a, const agreement& ag, std::int64_t now) {
   const auto key = agreement_key(ag.id);
   if (has_live_timer(tx, key, "visit_plan")) return;
-  std::string from = ymd(a, now);
+  std::string from = a.clock.local_date(now);
   if (auto last = tx.get_setting("visit_plan.last." + ag.id, now); last && !last->empty())
     from = std::max(from, calendar::add_days(*last, 1));
   const auto visit = next_visit(ag, from);
@@ -311,7 +277,7 @@ void schedule_visit(store::transaction& tx, const app& a, const agreement& ag, s
   timer.kind = "visit_plan";
   timer.ticket = key;
   timer.due_at = std::max(now, morning_of(a, calendar::add_days(visit, -ag.visits->lead_days)));
-  timer.payload_json = object_writer{}.str("agreement", ag.id).str("visit_date", visit).json();
+  timer.payload_json = json_object{}.str("agreement", ag.id).str("visit_date", visit).json();
   timer.created_at = now;
   tx.schedule_timer(timer);
   spdlog::info("event=visit_scheduled agreement={} visit={}", ag.id, visit);
@@ -345,10 +311,10 @@ bool fire_visit_plan(store::transaction& tx, const app& a, const store::timer_re
   t.updated_at = now;
   tx.insert_ticket(t);
   tx.append_event({t.number, now, "bot", "created",
-                   object_writer{}.str("channel", t.channel).str("type", t.type).str("priority", t.priority)
+                   json_object{}.str("channel", t.channel).str("type", t.type).str("priority", t.priority)
                        .str("origin", "visit_plan").json()});
   workflow::append_event(tx, t, now, "bot", "planned",
-                         object_writer{}.str("agreement", ag->id).str("visit_date", visit).json());
+                         json_object{}.str("agreement", ag->id).str("visit_date", visit).json());
   tx.put_setting("visit_plan.last." + ag->id, visit, 0);
   // Still unconfirmed on the visit day: the supervisors are reminded.
   workflow::schedule(tx, t, "visit_unconfirmed", std::max(now, morning_of(a, visit)), "{}", now);
@@ -365,7 +331,7 @@ bool fire_visit_unconfirmed(store::transaction& tx, const app& a, store::ticket_
   const auto attributes = attributes_of(t);
   if (attributes.origin != "visit_plan" || attributes.confirmed || t.state != "suspended") return false;
   const auto base = workflow::key_base(tx, t.number);
-  workflow::append_event(tx, t, now, "bot", "visit_unconfirmed", object_writer{}.str("visit_date", attributes.visit_date).json());
+  workflow::append_event(tx, t, now, "bot", "visit_unconfirmed", json_object{}.str("visit_date", attributes.visit_date).json());
   workflow::notify_supervisors(tx, a, t, "staff_visit_unconfirmed",
                                {{"visit_date", attributes.visit_date}, {"agreement", attributes.agreement}},
                                base + ":unconfirmed", now);
@@ -389,7 +355,7 @@ void classify(const app& a, store::ticket_record& t, const dialogs::ticket_draft
     attributes.complaint_reason = draft->complaint_reason;
   }
   if (attributes.agreement.empty()) {
-    coverage_query q{t.phone, t.customer_no, t.model, t.serial, t.type, ymd(a, now)};
+    coverage_query q{t.phone, t.customer_no, t.model, t.serial, t.type, a.clock.local_date(now)};
     if (const auto* ag = covering_agreement(a.agreements, q)) attributes.agreement = ag->id;
   }
   t.attributes_json = attributes.to_json();
@@ -421,7 +387,7 @@ void after_resolved(store::transaction& tx, const app& a, const store::ticket_re
   if (attributes_of(t).origin != "maintenance" || cycle_days(a, t.model) <= 0) return;
   maintenance_subject s{t.customer_id, t.channel, t.channel_id, t.language, t.phone, t.customer_name,
                         t.model,       t.serial,  t.purchase_date};
-  schedule_maintenance(tx, a, s, ymd(a, now), now);
+  schedule_maintenance(tx, a, s, a.clock.local_date(now), now);
 }
 
 void after_closed(store::transaction& tx, const app& a, const store::ticket_record& t, std::int64_t now) {
@@ -484,7 +450,7 @@ std::optional<workflow::survey_answer> take_reply(store::transaction& tx, const 
                           : reply.score == dialogs::survey_score::dissatisfied ? "dissatisfied"
                                                                               : "neutral";
       tx.append_event({t->number, now, "customer", "follow_up_answered",
-                       object_writer{}.str("score", score).str("text", message.text.substr(0, 500)).json()});
+                       json_object{}.str("score", score).str("text", message.text.substr(0, 500)).json()});
       workflow::survey_answer out;
       out.ticket = t->number;
       out.language = t->language.empty() ? a.cfg.default_language : t->language;
@@ -524,7 +490,7 @@ workflow::result confirm_visit(store::transaction& tx, const app& a, const std::
   tx.update_ticket(*t);
   tx.cancel_timers(number, "visit_unconfirmed");
   const auto base = workflow::key_base(tx, number);
-  workflow::append_event(tx, *t, now, who.id, "confirmed", object_writer{}.str("visit_date", attributes.visit_date).json());
+  workflow::append_event(tx, *t, now, who.id, "confirmed", json_object{}.str("visit_date", attributes.visit_date).json());
   workflow::notify_customer(tx, a, *t, "visit_confirmed", {{"visit_date", attributes.visit_date}, {"problem", t->problem}},
                             "progress", base + ":customer", now);
   workflow::on_ticket_created(tx, a, *t, now);

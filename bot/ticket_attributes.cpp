@@ -1,21 +1,12 @@
 #include "bot/ticket_attributes.hpp"
 
+#include "bot/json_object.hpp"
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 namespace bot {
-namespace {
-
-std::string member(const rapidjson::Value& v, const char* key) {
-  if (!v.IsObject()) return {};
-  auto it = v.FindMember(key);
-  return it != v.MemberEnd() && it->value.IsString()
-             ? std::string{it->value.GetString(), it->value.GetStringLength()}
-             : std::string{};
-}
-
-}  // namespace
 
 bool ticket_attributes::empty() const { return to_json() == "{}"; }
 
@@ -54,15 +45,15 @@ ticket_attributes ticket_attributes::from_json(std::string_view json) {
   d.Parse(json.data(), json.size());
   if (d.HasParseError() || !d.IsObject()) return a;
   if (auto c = d.FindMember("complaint"); c != d.MemberEnd()) {
-    a.complaint_target_kind = member(c->value, "target_kind");
-    a.complaint_target = member(c->value, "target");
-    a.complaint_reason = member(c->value, "reason");
+    a.complaint_target_kind = string_member(c->value, "target_kind");
+    a.complaint_target = string_member(c->value, "target");
+    a.complaint_reason = string_member(c->value, "reason");
   }
-  a.agreement = member(d, "agreement");
-  a.origin = member(d, "origin");
-  a.visit_date = member(d, "visit_date");
+  a.agreement = string_member(d, "agreement");
+  a.origin = string_member(d, "origin");
+  a.visit_date = string_member(d, "visit_date");
   if (auto c = d.FindMember("confirmed"); c != d.MemberEnd() && c->value.IsBool()) a.confirmed = c->value.GetBool();
-  a.due_date = member(d, "due_date");
+  a.due_date = string_member(d, "due_date");
   return a;
 }
 

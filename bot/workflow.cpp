@@ -2,6 +2,7 @@
 
 #include "bot/metrics.hpp"
 #include "bot/outbound.hpp"
+#include "bot/json_object.hpp"
 #include "bot/programs.hpp"
 #include "bot/ticket_attributes.hpp"
 #include "channels/email_compose.hpp"
@@ -74,47 +75,8 @@ constexpr transition transitions[] = {
 
 // ---- small helpers ----
 
-// A JSON object for event details, built field by field.
-class detail {
- public:
-  detail() { w_.StartObject(); }
-  detail& str(const char* key, std::string_view value) {
-    w_.Key(key);
-    w_.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-    return *this;
-  }
-  detail& num(const char* key, std::int64_t value) {
-    w_.Key(key);
-    w_.Int64(value);
-    return *this;
-  }
-  detail& flag(const char* key, bool value) {
-    w_.Key(key);
-    w_.Bool(value);
-    return *this;
-  }
-  detail& list(const char* key, const std::vector<std::string>& values) {
-    w_.Key(key);
-    w_.StartArray();
-    for (const auto& v : values) w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-    w_.EndArray();
-    return *this;
-  }
-  // `json` must be a JSON value we wrote ourselves.
-  detail& raw(const char* key, const std::string& json) {
-    w_.Key(key);
-    w_.RawValue(json.data(), json.size(), rapidjson::kArrayType);
-    return *this;
-  }
-  std::string json() {
-    w_.EndObject();
-    return buffer_.GetString();
-  }
-
- private:
-  rapidjson::StringBuffer buffer_;
-  rapidjson::Writer<rapidjson::StringBuffer> w_{buffer_};
-};
+// Event details are JSON objects built field by field.
+using detail = json_object;
 
 std::string json_member(const std::string& json, const char* key) {
   rapidjson::Document d;
@@ -170,8 +132,7 @@ std::string summary(std::string_view text, std::size_t limit) {
 
 std::string flag(bool on) { return on ? "1" : ""; }
 
-namespace {
-
+// The domain of our From address, for Message-IDs we mint ("localhost" without e-mail).
 std::string mail_domain(const app& a) {
   if (!a.cfg.email) return "localhost";
   const auto& from = a.cfg.email->from;
@@ -181,6 +142,8 @@ std::string mail_domain(const app& a) {
   while (!domain.empty() && (domain.back() == '>' || domain.back() == ' ')) domain.pop_back();
   return domain.empty() ? "localhost" : domain;
 }
+
+namespace {
 
 int count_events(const std::vector<store::ticket_event>& events, std::string_view name) {
   return static_cast<int>(std::count_if(events.begin(), events.end(), [&](const auto& e) { return e.event == name; }));

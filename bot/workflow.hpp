@@ -144,6 +144,8 @@ const staff_member* find_staff(const app& a, std::string_view id);
 std::string human_time(const app& a, std::int64_t t);
 // A template flag: "1" when on, "" (unset) when off.
 std::string flag(bool on);
+// The domain of the configured e-mail From address, for the Message-IDs the bot mints.
+std::string mail_domain(const app& a);
 // Idempotency key prefix for the outbox entries of the ticket's next change.
 std::string key_base(store::transaction& tx, const std::string& number);
 void set_state(store::ticket_record& t, std::string_view state, std::int64_t now);
