@@ -55,28 +55,6 @@ std::string base64_text(const std::string& lines) {
   return out;
 }
 
-std::string query_escape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') out.push_back(static_cast<char>(c));
-    else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
-std::string awaiting(e2e::server& s, const std::string& channel, const std::string& id) {
-  auto res = s.get("/api/v1/conversations?channel=" + channel + "&id=" + query_escape(id),
-                   e2e::server::supervisor_token);
-  if (res.status == 404) return "<none>";
-  REQUIRE(res.status == 200);
-  auto d = parse_json(res.body);
-  return d["awaiting"].IsNull() ? "null" : d["awaiting"].GetString();
-}
-
 }  // namespace
 
 namespace {
@@ -131,7 +109,7 @@ TEST_CASE("An SMS customer reports a fault; every reply leaves through the outbo
   CHECK_FALSE(first.empty());
   std::string last;
   for (int turn = 0; turn < 12; ++turn) {
-    auto slot = awaiting(s, "sms", c.phone);
+    auto slot = e2e::awaiting(s, "sms", c.phone);
     CAPTURE(slot);
     REQUIRE(zh_answers.count(slot));
     last = c.say(zh_answers.at(slot));
@@ -166,7 +144,7 @@ TEST_CASE("SMS keywords: STOP opts out, HELP answers, and a bad signature change
     return f;
   };
   CHECK(s.twilio_post(with("SM1", "washer broken"), true).status == 403);
-  CHECK(awaiting(s, "sms", "+14155550100") == "<none>");
+  CHECK(e2e::awaiting(s, "sms", "+14155550100") == "<none>");
 
   CHECK(s.twilio_post(with("SM2", "HELP")).status == 200);
   REQUIRE(gw.wait_for(messages_path, 1, 5s) == 1);
@@ -176,7 +154,7 @@ TEST_CASE("SMS keywords: STOP opts out, HELP answers, and a bad signature change
   CHECK(s.twilio_post(with("SM3", "STOP")).status == 200);  // Twilio retry: same MessageSid
   std::this_thread::sleep_for(300ms);
   CHECK(gw.requests(messages_path).size() == 1);  // STOP is confirmed by Twilio itself, not by us
-  CHECK(awaiting(s, "sms", "+14155550100") == "<none>");
+  CHECK(e2e::awaiting(s, "sms", "+14155550100") == "<none>");
 }
 
 TEST_CASE("The outbox retries a failing gateway and delivers exactly once, or marks the entry dead",
@@ -296,7 +274,7 @@ TEST_CASE("An e-mail customer reports a fault; replies go by SMTP and thread ont
   mail("我的洗衣机坏了");
   std::string data;
   for (int turn = 0; turn < 12; ++turn) {
-    auto slot = awaiting(s, "email", customer);
+    auto slot = e2e::awaiting(s, "email", customer);
     CAPTURE(slot);
     REQUIRE(zh_answers.count(slot));
     data = mail(zh_answers.at(slot));

@@ -1,5 +1,9 @@
 #include "tests/e2e/harness.hpp"
 
+#include <rapidjson/document.h>
+
+#include <cctype>
+#include <cstdio>
 #include <utility>
 
 #include <boost/asio/connect.hpp>
@@ -440,6 +444,30 @@ std::string server::say(const std::string& openid, const std::string& text, std:
   if (xml_field(reply_xml, "ToUserName") != openid || xml_field(reply_xml, "FromUserName") != "gh_e2e")
     throw std::runtime_error("reply does not swap To/From: " + reply_xml);
   return xml_field(reply_xml, "Content");
+}
+
+std::string query_escape(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+std::string awaiting(server& s, const std::string& channel, const std::string& id) {
+  auto res = s.get("/api/v1/conversations?channel=" + channel + "&id=" + query_escape(id), server::supervisor_token);
+  if (res.status == 404) return "<none>";
+  if (res.status != 200) throw std::runtime_error("conversation lookup answered " + std::to_string(res.status));
+  rapidjson::Document d;
+  d.Parse(res.body.c_str());
+  if (d.HasParseError() || !d.IsObject()) throw std::runtime_error("conversation lookup: not JSON: " + res.body);
+  return d["awaiting"].IsNull() ? "null" : d["awaiting"].GetString();
 }
 
 }  // namespace e2e

@@ -102,4 +102,11 @@ class server {
   unsigned short port_ = 0;
 };
 
+// A query-string value, percent-encoded (letters, digits, '.', '-', '_' kept).
+std::string query_escape(const std::string& s);
+// What the customer's conversation on `channel` waits for (the staff API's `awaiting`): a slot
+// name, "null", or "<none>" when there is no conversation. The one-argument form is WeChat.
+std::string awaiting(server& s, const std::string& channel, const std::string& id);
+inline std::string awaiting(server& s, const std::string& openid) { return awaiting(s, "wechat", openid); }
+
 }  // namespace e2e

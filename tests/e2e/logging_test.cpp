@@ -21,29 +21,6 @@ using namespace std::chrono_literals;
 
 const std::string messages_path = std::string{"/2010-04-01/Accounts/"} + e2e::server::twilio_sid + "/Messages.json";
 
-std::string query_escape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
-std::string awaiting(e2e::server& s, const std::string& channel, const std::string& id) {
-  auto res = s.get("/api/v1/conversations?channel=" + channel + "&id=" + query_escape(id),
-                   e2e::server::supervisor_token);
-  if (res.status != 200) return "<none>";
-  rapidjson::Document d;
-  d.Parse(res.body.c_str());
-  return d.HasParseError() || !d.IsObject() || !d["awaiting"].IsString() ? "null" : d["awaiting"].GetString();
-}
-
 // Lines of a reply long enough to be recognisable (short ones like "1." occur anywhere).
 std::vector<std::string> reply_lines(const std::string& reply) {
   std::vector<std::string> out;
@@ -85,7 +62,7 @@ TEST_CASE("A full WeChat and SMS intake logs no phone number and no message text
   sent.push_back("洗衣机坏了");
   answers.push_back(s.say("oLogUser", sent.back(), msg_id++));
   for (int turn = 0; turn < 12; ++turn) {
-    auto slot = awaiting(s, "wechat", "oLogUser");
+    auto slot = e2e::awaiting(s, "wechat", "oLogUser");
     CAPTURE(slot);
     auto text = answer_for(slot, "138 0013 5678");
     if (text.empty()) break;
@@ -109,7 +86,7 @@ TEST_CASE("A full WeChat and SMS intake logs no phone number and no message text
   };
   sms_say("洗衣机坏了");
   for (int turn = 0; turn < 12; ++turn) {
-    auto slot = awaiting(s, "sms", sms_phone);
+    auto slot = e2e::awaiting(s, "sms", sms_phone);
     CAPTURE(slot);
     auto text = answer_for(slot, "13800135678");
     if (text.empty()) break;

@@ -17,14 +17,6 @@ rapidjson::Document parse_json(const std::string& text) {
   return d;
 }
 
-std::string awaiting(e2e::server& s, const std::string& openid) {
-  auto res = s.get("/api/v1/conversations?channel=wechat&id=" + openid, e2e::server::supervisor_token);
-  if (res.status == 404) return "<none>";
-  REQUIRE(res.status == 200);
-  auto d = parse_json(res.body);
-  return d["awaiting"].IsNull() ? "null" : d["awaiting"].GetString();
-}
-
 std::int64_t count_rows(const std::string& db, const std::string& sql) {
   sqlite3* h = nullptr;
   REQUIRE(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
@@ -53,7 +45,7 @@ std::string run_full_intake(e2e::server& s, const std::string& openid, std::int6
     CAPTURE(t.text);
     auto reply = s.say(openid, t.text, id++);
     CHECK_FALSE(reply.empty());
-    CHECK(awaiting(s, openid) == t.awaits_after);
+    CHECK(e2e::awaiting(s, openid) == t.awaits_after);
   }
   auto reply = s.say(openid, "确认", id++);
   std::smatch m;
@@ -143,10 +135,10 @@ TEST_CASE("A WeChat retry gets the byte-identical reply and has no second effect
   e2e::http_result first, second;
   s.say("oRetryUser", "洗衣机坏了", 5000, &first);
   s.say("oRetryUser", "ABC-2000", 5001, &first);
-  REQUIRE(awaiting(s, "oRetryUser") == "serial");
+  REQUIRE(e2e::awaiting(s, "oRetryUser") == "serial");
   s.say("oRetryUser", "ABC-2000", 5001, &second);  // the gateway's retry of MsgId 5001
   CHECK(second.body == first.body);
-  CHECK(awaiting(s, "oRetryUser") == "serial");
+  CHECK(e2e::awaiting(s, "oRetryUser") == "serial");
   CHECK(count_rows(s.db_path(), "SELECT COUNT(*) FROM messages WHERE direction = 'in'") == 2);
 }
 
@@ -176,7 +168,7 @@ TEST_CASE("Unauthenticated and malformed webhooks change nothing", "[e2e][wechat
     auto res = s.wechat_post(std::string(1024 * 1024 + 10, 'x'));
     CHECK(res.status == 413);
   }
-  CHECK(awaiting(s, "oBad") == "<none>");
+  CHECK(e2e::awaiting(s, "oBad") == "<none>");
   CHECK(count_rows(s.db_path(), "SELECT COUNT(*) FROM inbound_log") == 0);
 }
 
@@ -219,9 +211,9 @@ TEST_CASE("An acknowledged message survives kill -9 and restart", "[e2e][durabil
   s.say("oCrashUser", "ABC-2000", 9001);
   s.kill9();  // right after the 200
   s.start();
-  CHECK(awaiting(s, "oCrashUser") == "serial");
+  CHECK(e2e::awaiting(s, "oCrashUser") == "serial");
   // And the retry after restart is still recognised as a duplicate.
   e2e::http_result again;
   s.say("oCrashUser", "ABC-2000", 9001, &again);
-  CHECK(awaiting(s, "oCrashUser") == "serial");
+  CHECK(e2e::awaiting(s, "oCrashUser") == "serial");
 }

@@ -132,14 +132,6 @@ bool cs_arrives(e2e::fake_gateway& gw, const std::string& openid, const std::str
   return false;
 }
 
-std::string awaiting(e2e::server& s, const std::string& openid) {
-  auto res = s.get("/api/v1/conversations?channel=wechat&id=" + openid, e2e::server::supervisor_token);
-  if (res.status == 404) return "<none>";
-  REQUIRE(res.status == 200);
-  auto d = parse_json(res.body);
-  return d["awaiting"].IsNull() ? "null" : d["awaiting"].GetString();
-}
-
 // The product.md conversation, answering whatever the dialog asks; returns the ticket number.
 std::string intake(e2e::server& s, const std::string& openid, std::int64_t& msg_id,
                    const std::string& first = "洗衣机坏了", const std::map<std::string, std::string>& overrides = {}) {
@@ -152,7 +144,7 @@ std::string intake(e2e::server& s, const std::string& openid, std::int64_t& msg_
   s.say(openid, first, msg_id++);
   std::string last;
   for (int turn = 0; turn < 14; ++turn) {
-    auto slot = awaiting(s, openid);
+    auto slot = e2e::awaiting(s, openid);
     CAPTURE(slot);
     REQUIRE(answers.count(slot));
     last = s.say(openid, answers.at(slot), msg_id++);
