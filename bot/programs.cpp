@@ -450,7 +450,7 @@ std::optional<workflow::survey_answer> take_reply(store::transaction& tx, const 
                           : reply.score == dialogs::survey_score::dissatisfied ? "dissatisfied"
                                                                               : "neutral";
       tx.append_event({t->number, now, "customer", "follow_up_answered",
-                       json_object{}.str("score", score).str("text", message.text.substr(0, 500)).json()});
+                       json_object{}.str("score", score).str("text", workflow::summary(message.text, 500)).json()});
       workflow::survey_answer out;
       out.ticket = t->number;
       out.language = t->language.empty() ? a.cfg.default_language : t->language;
@@ -460,7 +460,7 @@ std::optional<workflow::survey_answer> take_reply(store::transaction& tx, const 
                                                                             dialogs::survey_score::dissatisfied)}},
                                            message.channel == "sms" ? "sms" : ""));
       if (reply.score == dialogs::survey_score::dissatisfied)
-        workflow::notify_supervisors(tx, a, *t, "staff_follow_up_unhappy", {{"comment", message.text.substr(0, 200)}},
+        workflow::notify_supervisors(tx, a, *t, "staff_follow_up_unhappy", {{"comment", workflow::summary(message.text, 200)}},
                                      workflow::key_base(tx, t->number) + ":follow_up", now);
       return out;
     }

@@ -118,8 +118,6 @@ std::string human_time(const app& a, std::int64_t t) {
   return iso;
 }
 
-namespace {
-
 std::string summary(std::string_view text, std::size_t limit) {
   auto clean = dialogs::sanitise_utf8(text);
   auto cut = dialogs::first_code_points(clean, limit);
@@ -127,8 +125,6 @@ std::string summary(std::string_view text, std::size_t limit) {
   if (cut.size() < clean.size()) out += "…";
   return out;
 }
-
-}  // namespace
 
 std::string flag(bool on) { return on ? "1" : ""; }
 

@@ -142,6 +142,8 @@ bool fire_timer(store::transaction& tx, const app& a, const store::timer_record&
 const staff_member* find_staff(const app& a, std::string_view id);
 // "2026-05-12 12:30" in the configured zone.
 std::string human_time(const app& a, std::int64_t t);
+// At most `limit` code points of `text` (valid UTF-8, "…" when cut), for messages and history.
+std::string summary(std::string_view text, std::size_t limit);
 // A template flag: "1" when on, "" (unset) when off.
 std::string flag(bool on);
 // The domain of the configured e-mail From address, for the Message-IDs the bot mints.
