@@ -241,6 +241,10 @@ class transaction {
 
   // Outbox. enqueue returns the new id; a duplicate idempotency_key returns the existing id.
   virtual std::int64_t enqueue(const outbox_entry& e) = 0;
+  // As enqueue, but tells a new entry from a duplicate: the new id, or nullopt when the
+  // idempotency_key is already queued (that entry is left as it is). The webhook path uses it to
+  // send what its own unit enqueued right after the commit, and never an older entry.
+  virtual std::optional<std::int64_t> enqueue_new(const outbox_entry& e) = 0;
   // list_outbox: entries in `state` (empty: any state), oldest first (by id), at most `limit`
   // (clamped to 1..1000).
   virtual std::vector<outbox_entry> list_outbox(std::string_view state, int limit) = 0;

@@ -529,18 +529,21 @@ std::vector<std::pair<std::string, std::int64_t>> sqlite_transaction::count_tick
 
 // ---- outbox ----
 
-std::int64_t sqlite_transaction::enqueue(const outbox_entry& e) {
+std::optional<std::int64_t> sqlite_transaction::enqueue_new(const outbox_entry& e) {
   require_writable("enqueue");
-  {
-    auto st = db_.prepare(
-        "INSERT INTO outbox (idempotency_key, channel, recipient, payload_json, ticket, plan, state, attempts, "
-        "next_attempt_at, lease_until, last_error, created_at, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (idempotency_key) DO NOTHING");
-    st.bind_all(e.idempotency_key, e.channel, e.recipient, e.payload_json, e.ticket, e.plan, e.state, e.attempts,
-                e.next_attempt_at, e.lease_until, e.last_error, e.created_at, e.sent_at)
-        .run();
-    if (db_.changes() == 1) return db_.last_insert_rowid();
-  }
+  auto st = db_.prepare(
+      "INSERT INTO outbox (idempotency_key, channel, recipient, payload_json, ticket, plan, state, attempts, "
+      "next_attempt_at, lease_until, last_error, created_at, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (idempotency_key) DO NOTHING");
+  st.bind_all(e.idempotency_key, e.channel, e.recipient, e.payload_json, e.ticket, e.plan, e.state, e.attempts,
+              e.next_attempt_at, e.lease_until, e.last_error, e.created_at, e.sent_at)
+      .run();
+  if (db_.changes() == 1) return db_.last_insert_rowid();
+  return std::nullopt;
+}
+
+std::int64_t sqlite_transaction::enqueue(const outbox_entry& e) {
+  if (auto id = enqueue_new(e)) return *id;
   // Already queued by an earlier attempt of the same cause (e.g. a redelivered webhook).
   auto st = db_.prepare("SELECT id FROM outbox WHERE idempotency_key = ?");
   st.bind_all(e.idempotency_key);

@@ -43,6 +43,7 @@ class sqlite_transaction final : public transaction {
   std::vector<std::pair<std::string, std::int64_t>> count_tickets_by_state() override;
 
   std::int64_t enqueue(const outbox_entry& e) override;
+  std::optional<std::int64_t> enqueue_new(const outbox_entry& e) override;
   std::vector<outbox_entry> list_outbox(std::string_view state, int limit) override;
 
   std::vector<outbox_entry> claim_outbox(std::int64_t now, std::int64_t lease_until, int limit) override;

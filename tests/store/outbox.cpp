@@ -1,5 +1,6 @@
 // The outbox: one entry per idempotency key, listed by state.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,32 @@ TEST_CASE("enqueue keeps one entry per idempotency key", "[store][outbox]") {
   CHECK(e.last_error == expected.last_error);
   CHECK(e.created_at == expected.created_at);
   CHECK(e.sent_at == expected.sent_at);
+}
+
+TEST_CASE("enqueue_new tells a new entry from one already queued", "[store][outbox]") {
+  auto s = store_tests::open_migrated(GENERATE(from_range(backend_names())));
+  auto& writer = *s.writer;
+
+  std::optional<std::int64_t> first, again, other;
+  std::int64_t via_enqueue = 0;
+  write(writer, [&](store::transaction& tx) { first = tx.enqueue_new(entry("reply:sms:SM1:0", "sending")); });
+  write(writer, [&](store::transaction& tx) {
+    // The same cause again: nothing new to send, and the queued entry is left as it was.
+    auto changed = entry("reply:sms:SM1:0");
+    changed.payload_json = "{}";
+    again = tx.enqueue_new(changed);
+    via_enqueue = tx.enqueue(changed);
+    other = tx.enqueue_new(entry("reply:sms:SM2:0"));
+  });
+  REQUIRE(first);
+  CHECK_FALSE(again);
+  CHECK(via_enqueue == *first);
+  REQUIRE(other);
+  CHECK(*other != *first);
+  const auto all = listed(writer, "");
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].state == "sending");
+  CHECK(all[0].payload_json == entry("x").payload_json);
 }
 
 TEST_CASE("list_outbox filters by state, oldest first, up to the limit", "[store][outbox]") {
