@@ -1,6 +1,7 @@
 // conversation::to_json / from_json: the stored form of a dialog's state (RapidJSON).
 #include "dialogs/intake.hpp"
 
+#include "dialogs/extract_date.hpp"
 #include "dialogs/text.hpp"
 
 #include <rapidjson/document.h>
@@ -129,6 +130,7 @@ std::string conversation::to_json() const {
   put_optional(w, "complaint_target_kind", values.complaint_target_kind);
   put_optional(w, "complaint_target", values.complaint_target);
   put_optional(w, "complaint_reason", values.complaint_reason);
+  put_optional(w, "requested_date", values.requested_date);
   w.EndObject();
   w.Key("attachments");
   w.StartArray();
@@ -242,6 +244,10 @@ std::optional<conversation> conversation::from_json(std::string_view json) {
         !get_optional(s, "complaint_reason", v.complaint_reason)) {
       return std::nullopt;
     }
+    // The requested date came later still: absent in older rows. Anything but a real date is
+    // foreign.
+    if (!get_optional(s, "requested_date", v.requested_date)) return std::nullopt;
+    if (v.requested_date && !parse_iso_date(*v.requested_date)) return std::nullopt;
     if (v.complaint_target_kind && *v.complaint_target_kind != "product" &&
         *v.complaint_target_kind != "department" && *v.complaint_target_kind != "engineer") {
       return std::nullopt;

@@ -1,69 +1,18 @@
 #include "dialogs/extract_date.hpp"
 
+#include "dialogs/date_parts.hpp"
+
 #include <date/date.h>
 
 #include <array>
 #include <cstdio>
 
 namespace dialogs {
+
+// ---- pieces shared with extract_requested_date (dialogs/date_parts.hpp) ----
+
+namespace date_parts {
 namespace {
-
-using date::day;
-using date::month;
-using date::months;
-using date::sys_days;
-using date::year;
-using date::year_month_day;
-using date::years;
-
-year_month_day to_ymd(local_date d) {
-  return year{d.year} / month{static_cast<unsigned>(d.month)} / day{static_cast<unsigned>(d.day)};
-}
-
-local_date from_ymd(year_month_day ymd) {
-  return {static_cast<int>(ymd.year()), static_cast<int>(static_cast<unsigned>(ymd.month())),
-          static_cast<int>(static_cast<unsigned>(ymd.day()))};
-}
-
-// A real calendar date in a plausible range, or nullopt. Plain ints so that out-of-range
-// input cannot wrap inside the date types.
-std::optional<local_date> make_date(int y, int m, int d) {
-  if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
-  const year_month_day ymd = year{y} / month{static_cast<unsigned>(m)} / day{static_cast<unsigned>(d)};
-  if (!ymd.ok()) return std::nullopt;
-  return local_date{y, m, d};
-}
-
-// `d` moved by whole months; the day is clamped to the target month's length (Mar 31 - 1
-// month = Feb 28/29).
-local_date add_months(local_date d, int delta) {
-  const year_month_day ymd = to_ymd(d) + months{delta};
-  if (ymd.ok()) return from_ymd(ymd);
-  const date::year_month_day_last last{ymd.year(), date::month_day_last{ymd.month()}};
-  return from_ymd(year_month_day{last});
-}
-
-local_date add_days(local_date d, int delta) {
-  return from_ymd(year_month_day{sys_days{to_ymd(d)} + date::days{delta}});
-}
-
-struct cursor {
-  std::string_view s;
-  std::size_t i = 0;
-
-  bool eat(std::string_view literal) {
-    if (s.substr(i).starts_with(literal)) {
-      i += literal.size();
-      return true;
-    }
-    return false;
-  }
-  void spaces() {
-    while (i < s.size() && s[i] == ' ') ++i;
-  }
-  bool digit_here() const { return i < s.size() && is_ascii_digit(s[i]); }
-  bool alpha_here() const { return i < s.size() && is_ascii_alpha(s[i]); }
-};
 
 // Chinese numeral characters customers use in dates; value -1 is 十 (ten).
 constexpr std::array<std::pair<std::string_view, int>, 13> chinese_digits{{{"〇", 0},
@@ -80,8 +29,8 @@ constexpr std::array<std::pair<std::string_view, int>, 13> chinese_digits{{{"〇
                                                                            {"九", 9},
                                                                            {"十", -1}}};
 
-// Reads a number at the cursor: 1-4 Arabic digits (not part of a longer digit run), or
-// Chinese numerals ("十五", "二十一", "二〇二五"). Sets `digits` to the number of digits read.
+}  // namespace
+
 bool number(cursor& c, int& value, int& digits) {
   if (c.digit_here()) {
     std::size_t j = c.i;
@@ -131,6 +80,100 @@ bool number(cursor& c, int& value, int& digits) {
   }
   c.i = j;
   return true;
+}
+
+int month_name(cursor& c) {
+  static constexpr std::array<std::string_view, 12> names{"january", "february", "march",     "april",
+                                                          "may",     "june",     "july",      "august",
+                                                          "september", "october", "november", "december"};
+  if (c.i > 0 && is_ascii_alpha(c.s[c.i - 1])) return 0;
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    for (std::string_view form : {names[k], names[k].substr(0, 3), std::string_view(k == 8 ? "sept" : "")}) {
+      if (form.empty()) continue;
+      cursor probe = c;
+      if (probe.eat(form) && !probe.alpha_here()) {
+        c = probe;
+        c.eat(".");
+        return static_cast<int>(k) + 1;
+      }
+    }
+  }
+  return 0;
+}
+
+bool english_word(cursor& c, std::string_view word) {
+  if (c.i > 0 && is_ascii_alpha(c.s[c.i - 1])) return false;
+  cursor probe = c;
+  if (!probe.eat(word) || probe.alpha_here()) return false;
+  c = probe;
+  return true;
+}
+
+bool english_day(cursor& c, int& d) {
+  cursor probe = c;
+  int value = 0, digits = 0;
+  if (!probe.digit_here() || !number(probe, value, digits) || digits > 2) return false;
+  for (std::string_view suffix : {"st", "nd", "rd", "th"}) {
+    if (probe.eat(suffix)) break;
+  }
+  if (probe.alpha_here() || probe.digit_here()) return false;
+  c = probe;
+  d = value;
+  return true;
+}
+
+}  // namespace date_parts
+
+std::optional<local_date> make_date(int y, int m, int d) {
+  if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
+  const date::year_month_day ymd =
+      date::year{y} / date::month{static_cast<unsigned>(m)} / date::day{static_cast<unsigned>(d)};
+  if (!ymd.ok()) return std::nullopt;
+  return local_date{y, m, d};
+}
+
+local_date add_days(local_date d, int delta) {
+  const date::year_month_day from =
+      date::year{d.year} / date::month{static_cast<unsigned>(d.month)} / date::day{static_cast<unsigned>(d.day)};
+  const date::year_month_day to{date::sys_days{from} + date::days{delta}};
+  return {static_cast<int>(to.year()), static_cast<int>(static_cast<unsigned>(to.month())),
+          static_cast<int>(static_cast<unsigned>(to.day()))};
+}
+
+int weekday(local_date d) {
+  const date::year_month_day ymd =
+      date::year{d.year} / date::month{static_cast<unsigned>(d.month)} / date::day{static_cast<unsigned>(d.day)};
+  return static_cast<int>((date::weekday{date::sys_days{ymd}}.c_encoding() + 6) % 7);
+}
+
+namespace {
+
+using namespace date_parts;
+
+using date::day;
+using date::month;
+using date::months;
+using date::sys_days;
+using date::year;
+using date::year_month_day;
+using date::years;
+
+year_month_day to_ymd(local_date d) {
+  return year{d.year} / month{static_cast<unsigned>(d.month)} / day{static_cast<unsigned>(d.day)};
+}
+
+local_date from_ymd(year_month_day ymd) {
+  return {static_cast<int>(ymd.year()), static_cast<int>(static_cast<unsigned>(ymd.month())),
+          static_cast<int>(static_cast<unsigned>(ymd.day()))};
+}
+
+// `d` moved by whole months; the day is clamped to the target month's length (Mar 31 - 1
+// month = Feb 28/29).
+local_date add_months(local_date d, int delta) {
+  const year_month_day ymd = to_ymd(d) + months{delta};
+  if (ymd.ok()) return from_ymd(ymd);
+  const date::year_month_day_last last{ymd.year(), date::month_day_last{ymd.month()}};
+  return from_ymd(year_month_day{last});
 }
 
 std::optional<date_match> found(local_date d, bool approximate, std::size_t begin, std::size_t end) {
@@ -243,6 +286,7 @@ std::optional<date_match> chinese_month_day(cursor c, local_date today) {
   const int y = recent_year(guess->date.month, guess->approximate ? 1 : guess->date.day, today);
   if (auto date = make_date(y, guess->date.month, guess->date.day)) {
     guess->date = *date;
+    guess->year_inferred = true;
     return guess;
   }
   return std::nullopt;
@@ -305,48 +349,6 @@ std::optional<date_match> chinese_relative(cursor c, local_date today) {
   return relative(today, u, n, begin, c.i);
 }
 
-// An English month name or abbreviation as a whole word; 0 when there is none.
-int month_name(cursor& c) {
-  static constexpr std::array<std::string_view, 12> names{"january", "february", "march",     "april",
-                                                          "may",     "june",     "july",      "august",
-                                                          "september", "october", "november", "december"};
-  if (c.i > 0 && is_ascii_alpha(c.s[c.i - 1])) return 0;
-  for (std::size_t k = 0; k < names.size(); ++k) {
-    for (std::string_view form : {names[k], names[k].substr(0, 3), std::string_view(k == 8 ? "sept" : "")}) {
-      if (form.empty()) continue;
-      cursor probe = c;
-      if (probe.eat(form) && !probe.alpha_here()) {
-        c = probe;
-        c.eat(".");
-        return static_cast<int>(k) + 1;
-      }
-    }
-  }
-  return 0;
-}
-
-bool english_word(cursor& c, std::string_view word) {
-  if (c.i > 0 && is_ascii_alpha(c.s[c.i - 1])) return false;
-  cursor probe = c;
-  if (!probe.eat(word) || probe.alpha_here()) return false;
-  c = probe;
-  return true;
-}
-
-// A day of the month: "15", "15th", "1st".
-bool english_day(cursor& c, int& d) {
-  cursor probe = c;
-  int value = 0, digits = 0;
-  if (!probe.digit_here() || !number(probe, value, digits) || digits > 2) return false;
-  for (std::string_view suffix : {"st", "nd", "rd", "th"}) {
-    if (probe.eat(suffix)) break;
-  }
-  if (probe.alpha_here() || probe.digit_here()) return false;
-  c = probe;
-  d = value;
-  return true;
-}
-
 bool english_year(cursor& c, int& y) {
   cursor probe = c;
   int value = 0, digits = 0;
@@ -365,7 +367,11 @@ std::optional<date_match> english_resolve(int m, int d, int y, int year_delta, b
     resolved = year_delta == 0 ? recent_year(m, approximate ? 1 : d, today) : today.year + year_delta;
     if (year_delta == 2) resolved = today.year;  // "this March"
   }
-  if (auto date = make_date(resolved, m, approximate ? 1 : d)) return found(*date, approximate, begin, end);
+  if (auto date = make_date(resolved, m, approximate ? 1 : d)) {
+    auto match = found(*date, approximate, begin, end);
+    match->year_inferred = !has_year && year_delta == 0;
+    return match;
+  }
   return std::nullopt;
 }
 
@@ -536,34 +542,40 @@ std::optional<date_match> extract_date(std::string_view folded, local_date today
   return m;
 }
 
+std::optional<date_match> date_at(std::string_view folded, std::size_t i, local_date today, std::string_view language) {
+  if (i >= folded.size()) return std::nullopt;
+  // Dates start at a digit, a Chinese character or a letter that begins a word; never in
+  // the middle of a digit run or inside a UTF-8 sequence.
+  const auto byte = static_cast<unsigned char>(folded[i]);
+  if ((byte & 0xC0) == 0x80) return std::nullopt;
+  if (i > 0 && is_ascii_digit(folded[i - 1]) && is_ascii_digit(folded[i])) return std::nullopt;
+  // Every form starts with a digit, a letter or a Chinese character (lead byte 0xE3..0xE9).
+  const bool digit = is_ascii_digit(folded[i]), alpha = is_ascii_alpha(folded[i]);
+  if (!digit && !alpha && (byte < 0xE3 || byte > 0xE9)) return std::nullopt;
+  const cursor c{folded, i};
+  if (digit) {
+    if (auto m = numeric_ymd(c, today)) return m;
+    if (auto m = numeric_dmy(c, language)) return m;
+  }
+  if (!alpha) {
+    if (auto m = chinese_ymd(c, today)) return m;
+    if (auto m = chinese_relative_year(c, today)) return m;
+    if (auto m = chinese_month_day(c, today)) return m;
+    if (auto m = chinese_relative(c, today)) return m;
+  }
+  // English forms start a word: skip letters inside one ("smart" holds no "mar").
+  if (digit || (alpha && (i == 0 || !is_ascii_alpha(folded[i - 1])))) {
+    if (auto m = english_month_forms(c, today)) return m;
+    if (auto m = english_relative(c, today)) return m;
+  }
+  return std::nullopt;
+}
+
 static std::optional<date_match> first_date(std::string_view folded, local_date today, std::string_view language,
                                      std::size_t from) {
   if (!make_date(today.year, today.month, today.day)) return std::nullopt;
   for (std::size_t i = from; i < folded.size(); ++i) {
-    // Dates start at a digit, a Chinese character or a letter that begins a word; never in
-    // the middle of a digit run or inside a UTF-8 sequence.
-    const auto byte = static_cast<unsigned char>(folded[i]);
-    if ((byte & 0xC0) == 0x80) continue;
-    if (i > 0 && is_ascii_digit(folded[i - 1]) && is_ascii_digit(folded[i])) continue;
-    // Every form starts with a digit, a letter or a Chinese character (lead byte 0xE3..0xE9).
-    const bool digit = is_ascii_digit(folded[i]), alpha = is_ascii_alpha(folded[i]);
-    if (!digit && !alpha && (byte < 0xE3 || byte > 0xE9)) continue;
-    const cursor c{folded, i};
-    if (digit) {
-      if (auto m = numeric_ymd(c, today)) return m;
-      if (auto m = numeric_dmy(c, language)) return m;
-    }
-    if (!alpha) {
-      if (auto m = chinese_ymd(c, today)) return m;
-      if (auto m = chinese_relative_year(c, today)) return m;
-      if (auto m = chinese_month_day(c, today)) return m;
-      if (auto m = chinese_relative(c, today)) return m;
-    }
-    // English forms start a word: skip letters inside one ("smart" holds no "mar").
-    if (digit || (alpha && (i == 0 || !is_ascii_alpha(folded[i - 1])))) {
-      if (auto m = english_month_forms(c, today)) return m;
-      if (auto m = english_relative(c, today)) return m;
-    }
+    if (auto m = date_at(folded, i, today, language)) return m;
   }
   return std::nullopt;
 }

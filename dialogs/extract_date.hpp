@@ -16,6 +16,7 @@ struct date_match {
   bool approximate = false;  // the customer gave a month (or "N months ago"), not a day
   bool year_only = false;    // the customer gave only a year ("去年", "in 2023"): January 1st
   span where;                // in the folded text
+  bool year_inferred = false;  // a day without a year ("3月15号", "March 15"): the year was guessed
 };
 
 // The first date in `folded` (see fold()). Month-only answers resolve to the 1st of the month
@@ -25,6 +26,20 @@ struct date_match {
 // result may lie in the future (the caller refuses it). Returns nullopt when no form matches
 // or the date does not exist (2025-02-30).
 std::optional<date_match> extract_date(std::string_view folded, local_date today, std::string_view language);
+
+// The date form (any of extract_date's) that starts exactly at byte `at` of `folded`, resolved
+// as extract_date does (a year-less day lies in the past and has `year_inferred`); nullopt
+// when none starts there (also inside a digit run or a UTF-8 sequence).
+std::optional<date_match> date_at(std::string_view folded, std::size_t at, local_date today, std::string_view language);
+
+// A real calendar date (years 1900-2200) from its parts; nullopt when it does not exist.
+std::optional<local_date> make_date(int year, int month, int day);
+
+// `d` moved by `days` (negative: back).
+local_date add_days(local_date d, int days);
+
+// Day of the week of `d`: 0 = Monday ... 6 = Sunday.
+int weekday(local_date d);
 
 // "YYYY-MM-DD".
 std::string format_date(local_date d);

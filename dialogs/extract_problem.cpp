@@ -19,6 +19,8 @@ constexpr std::string_view zh_filler[] = {
     "预约", "安排", "能不能", "可不可以", "可以", "能", "来", "看看", "看", "了", "的", "啊", "吧", "呢", "吗",
     "哦", "嗯", "好的", "好", "是的", "是", "对", "我", "你们", "你", "在", "和", "也", "都", "还", "有", "个",
     "台", "月", "号", "日", "年", "大概", "左右", "应该", "一直", "没法", "怎么办",
+    // What is left of a requested date once its day is masked ("希望[明天]上门", "[周五]之前").
+    "希望", "最好", "尽量", "务必", "必须", "之前", "以前", "上午", "下午", "晚上", "早上", "中午",
 };
 
 constexpr std::string_view en_filler[] = {
@@ -35,6 +37,7 @@ constexpr std::string_view en_filler[] = {
     "s/n", "mr", "mrs", "ms", "regards", "best", "cheers", "soon", "possible", "as", "again", "very", "really",
     "still", "today", "yesterday", "now", "home", "house", "place", "bring", "store", "shop", "be", "should",
     "one", "unit", "machine", "appliance", "thing", "faulty", "fault", "order", "ticket", "request",
+    "before", "until", "till", "latest", "within", "next", "coming", "morning", "afternoon", "evening",
 };
 
 constexpr std::string_view symptoms[] = {
@@ -48,26 +51,6 @@ constexpr std::string_view symptoms[] = {
     "flashing", "blinking", "light", "hot", "cold", "warm", "ice", "slow", "spin", "spinning", "water", "power",
     "dead", "beeping", "beeps", "clicking", "grinding", "rattling", "squeaking", "display", "door",
 };
-
-bool is_clause_break(std::string_view s, std::size_t i, std::size_t& len) {
-  const char c = s[i];
-  if (c == ',' || c == ';' || c == '!' || c == '?' || c == '\n' || c == '\r') {
-    len = 1;
-    return true;
-  }
-  // '.' ends a clause unless it sits between digits ("2025.3.15" was masked anyway) or letters ("s/n.").
-  if (c == '.') {
-    len = 1;
-    return !(i > 0 && i + 1 < s.size() && is_ascii_digit(s[i - 1]) && is_ascii_digit(s[i + 1]));
-  }
-  for (std::string_view p : {"。", "；", "！", "？", "…"}) {
-    if (s.substr(i, p.size()) == p) {
-      len = p.size();
-      return true;
-    }
-  }
-  return false;
-}
 
 bool ascii_word_char(char c) { return is_ascii_alpha(c) || c == '\'' || c == '/'; }
 
@@ -138,7 +121,7 @@ std::string extract_problem(std::string_view work, const folded_text& folded, st
   };
   for (std::size_t i = 0; i < work.size();) {
     std::size_t len = 0;
-    if (is_clause_break(work, i, len)) {
+    if (clause_break_at(work, i, len)) {
       take(begin, i);
       i += len;
       begin = i;

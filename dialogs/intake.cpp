@@ -7,6 +7,7 @@
 #include "dialogs/extract_name.hpp"
 #include "dialogs/extract_phone.hpp"
 #include "dialogs/extract_problem.hpp"
+#include "dialogs/extract_requested_date.hpp"
 #include "dialogs/extract_serial.hpp"
 #include "dialogs/extract_service_method.hpp"
 #include "dialogs/extract_service_type.hpp"
@@ -205,6 +206,7 @@ class intake_step {
   bool safety_first_ = false;   // this step found safety words: safety advice goes out first
   bool said_something_ = false; // a which_model / future_date / did-you-mean reply already answered
   bool offered_ = false;        // this step made an offer (kb / duplicate): one per step
+  bool took_requested_date_ = false;  // this message named the date the customer wants service by
   std::optional<span> reason_where_;  // where this message named a complaint reason
 };
 
@@ -318,6 +320,7 @@ void intake_step::show_summary() {
     p.emplace_back(*covered ? "in_warranty" : "out_of_warranty", "1");
   }
   p.emplace_back("method_" + v.service_method.value_or("unknown"), "1");
+  if (v.requested_date) p.emplace_back("requested_date", *v.requested_date);
   p.emplace_back("phone", v.phone ? mask_phone(*v.phone) : std::string());
   p.emplace_back("name", v.name.value_or(""));
   if (v.service_type && *v.service_type == "emergency") p.emplace_back("emergency", "1");
@@ -388,6 +391,10 @@ void intake_step::finish() {
   t.knowledge_ids = c.knowledge_ids;
   t.location = c.location;
   t.human_requested = c.human_requested;
+  // A date that went by while the intake waited (over midnight) no longer binds anyone.
+  if (const auto wanted = parse_iso_date(v.requested_date.value_or("")); wanted && !after(ctx_.today, *wanted)) {
+    t.requested_date = *v.requested_date;
+  }
   if (t.type == "complaint") {
     t.complaint_target_kind = v.complaint_target_kind.value_or("");
     t.complaint_target = v.complaint_target.value_or("");
@@ -551,6 +558,17 @@ std::vector<slot> intake_step::extract_all(std::string& work, const folded_text&
 
   // Complaint targets and reasons first: "李工" or "客服部" must not be read as a name or a problem.
   extract_complaint(work, awaited, filled);
+
+  // The date the customer wants the service by, volunteered in any message ("希望明天上门"):
+  // before the purchase date, so "请在11月28日前上门" is not read as one. Not for complaints
+  // ("说好周六上门的" recounts what went wrong).
+  if (!is_complaint()) {
+    if (auto m = extract_requested_date(work, ctx_.today, c.language)) {
+      v.requested_date = format_date(m->date);
+      took_requested_date_ = true;
+      mask(m->where);
+    }
+  }
 
   for (slot s : order) {
     switch (s) {
@@ -1133,7 +1151,8 @@ void intake_step::handle_confirming(const folded_text& folded, const std::string
   if (settle_complaint_target()) filled.push_back(slot::complaint_target);
   if (filled.empty()) {
     if (said_something_) return;  // e.g. a future date: the reply says what is wrong
-    ++c.reasks;
+    // A requested date at the summary ("周六来可以吗") is an answer: the summary shows it.
+    if (!took_requested_date_) ++c.reasks;
     show_summary();
     return;
   }
@@ -1184,7 +1203,8 @@ void intake_step::collect(const folded_text& folded, const std::string& source) 
 
   if (std::find(filled.begin(), filled.end(), awaited) != filled.end()) {
     c.reasks = 0;
-  } else if (awaited != slot::none && filled.empty() && !said_something_) {
+  } else if (awaited != slot::none && filled.empty() && !said_something_ && !took_requested_date_) {
+    // (Only a requested date: the question is simply asked again, not called a wrong answer.)
     complain_about(awaited);
   }
   // A complaint about a person or a department does not need the product.

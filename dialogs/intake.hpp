@@ -42,6 +42,9 @@ struct slot_values {
   std::optional<std::string> complaint_target_kind;  // product | department | engineer
   std::optional<std::string> complaint_target;  // catalog model | department name (as configured) | staff id
   std::optional<std::string> complaint_reason;  // reason id from context
+  // The date the customer wants the service by (YYYY-MM-DD), when they volunteered one ("希望
+  // 明天上门", "by Friday"); never asked for (dialogs/extract_requested_date.hpp).
+  std::optional<std::string> requested_date;
 };
 
 // Everything the dialog remembers between messages; stored as JSON by the bot.
@@ -172,6 +175,8 @@ struct ticket_draft {
   // Type complaint only (empty otherwise): product | department | engineer, the catalog model /
   // department name / staff id, and the reason id from context::complaint_reasons.
   std::string complaint_target_kind, complaint_target, complaint_reason;
+  // YYYY-MM-DD the customer wants the service by (today or later); empty when they named none.
+  std::string requested_date;
 };
 
 // New information for one of the customer's open tickets (they said it is the same problem).

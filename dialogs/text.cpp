@@ -291,4 +291,24 @@ std::vector<code_candidate> code_candidates(std::string_view folded, std::size_t
   return out;
 }
 
+bool clause_break_at(std::string_view s, std::size_t i, std::size_t& len) {
+  const char c = s[i];
+  if (c == ',' || c == ';' || c == '!' || c == '?' || c == '\n' || c == '\r') {
+    len = 1;
+    return true;
+  }
+  // '.' ends a clause unless it sits between digits ("2025.3.15" was masked anyway) or letters ("s/n.").
+  if (c == '.') {
+    len = 1;
+    return !(i > 0 && i + 1 < s.size() && is_ascii_digit(s[i - 1]) && is_ascii_digit(s[i + 1]));
+  }
+  for (std::string_view p : {"。", "；", "！", "？", "…"}) {
+    if (s.substr(i, p.size()) == p) {
+      len = p.size();
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace dialogs

@@ -63,6 +63,10 @@ inline bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' 
 // Returns the position or std::string_view::npos.
 std::size_t find_word(std::string_view text, std::string_view needle, std::size_t from = 0);
 
+// True when a clause ends at text[i] (, ; ! ? line breaks, 。；！？…, and '.' unless between
+// digits); `len` is then the length of the break in bytes. Folded text has ASCII , ; ! ?.
+bool clause_break_at(std::string_view text, std::size_t i, std::size_t& len);
+
 // Byte the dialog writes over text an extractor already used, so no other extractor reads it
 // again; it is neither a letter, a digit, a space nor a dash, so it also ends every token.
 inline constexpr char masked_byte = '\x1f';

@@ -73,6 +73,22 @@ TEST_CASE("stray bytes in a hand-built state still give valid JSON", "[dialogs][
   CHECK(back->values.problem == "bad\uFFFD\uFFFD byteshere");
 }
 
+TEST_CASE("the requested date round-trips; older states without it still load", "[dialogs][json]") {
+  conversation c;
+  c.values.requested_date = "2026-05-14";
+  const auto back = conversation::from_json(c.to_json());
+  REQUIRE(back);
+  CHECK(back->values.requested_date == "2026-05-14");
+  CHECK(back->to_json() == c.to_json());
+  const auto old = conversation::from_json(
+      R"({"state":"collecting","awaiting":"serial","slots":{"model":"ABC-2000","purchase_date":null}})");
+  REQUIRE(old);
+  CHECK_FALSE(old->values.requested_date);
+  CHECK(old->values.model == "ABC-2000");
+  CHECK_FALSE(conversation::from_json(R"({"state":"idle","awaiting":null,"slots":{"requested_date":"2026-02-30"}})"));
+  CHECK_FALSE(conversation::from_json(R"({"state":"idle","awaiting":null,"slots":{"requested_date":20260514}})"));
+}
+
 TEST_CASE("from_json rejects garbage without throwing", "[dialogs][json]") {
   auto input = GENERATE(as<std::string>{}, "", "{", "[]", "null", "42", "\"idle\"", "{}",
                         R"({"state":"idle"})",

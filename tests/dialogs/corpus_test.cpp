@@ -247,7 +247,7 @@ TEST_CASE("the conversation corpus reaches correct tickets in few turns", "[dial
   const std::vector<std::string> fields = {"type",           "priority", "model", "serial", "purchase_date",
                                            "approximate",    "service_method", "phone", "name", "language",
                                            "problem",        "complaint_target_kind", "complaint_target",
-                                           "complaint_reason"};
+                                           "complaint_reason", "requested_date"};
   std::map<std::string, int> right, total;
   int conversations = 0, completed = 0, chinese = 0, ticket_turns = 0, tickets = 0, one_turn_total = 0,
       one_turn_ok = 0, complaint_total = 0, complaint_ok = 0;
@@ -312,6 +312,7 @@ TEST_CASE("the conversation corpus reaches correct tickets in few turns", "[dial
           if (f == "complaint_target_kind") got = t.complaint_target_kind;
           if (f == "complaint_target") got = t.complaint_target;
           if (f == "complaint_reason") got = t.complaint_reason;
+          if (f == "requested_date") got = t.requested_date;
           if (f == "problem") {
             // The customer's words are kept as written: every key phrase must be in the problem.
             bool all = !t.problem.empty();
