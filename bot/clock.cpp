@@ -1,5 +1,7 @@
 #include "bot/clock.hpp"
 
+#include "dialogs/extract_date.hpp"
+
 #include <date/date.h>
 #include <date/tz.h>
 
@@ -98,5 +100,19 @@ bool clock::parse_time(const std::string& text, std::int64_t& unix_seconds) cons
 }
 
 std::string clock::zone_name() const { return std::string{zone_->name()}; }
+
+std::optional<std::int64_t> clock::end_of_day(const std::string& ymd) const {
+  const auto day = dialogs::parse_iso_date(ymd);
+  if (!day) return std::nullopt;
+  const date::local_days next =
+      date::local_days{date::year{day->year} / static_cast<unsigned>(day->month) / static_cast<unsigned>(day->day)} +
+      date::days{1};
+  try {
+    // A midnight skipped by a DST change: the first instant that exists after it.
+    return zone_->to_sys(next, date::choose::earliest).time_since_epoch().count();
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
 
 }  // namespace bot

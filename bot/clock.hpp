@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace date {
@@ -33,6 +34,10 @@ class clock {
   // (taken in the configured zone). Returns false when the text does not parse.
   bool parse_time(const std::string& text, std::int64_t& unix_seconds) const;
   std::string zone_name() const;
+  // The local midnight that ends day `ymd` ("YYYY-MM-DD") in the configured zone, as Unix
+  // seconds (on a day with a DST change: the first instant of the next day). nullopt when
+  // `ymd` is no date.
+  std::optional<std::int64_t> end_of_day(const std::string& ymd) const;
 
  private:
   const date::time_zone* zone_;

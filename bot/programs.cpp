@@ -354,6 +354,9 @@ void classify(const app& a, store::ticket_record& t, const dialogs::ticket_draft
     attributes.complaint_target = draft->complaint_target;
     attributes.complaint_reason = draft->complaint_reason;
   }
+  // The day the customer wants the service by: an engineer must be on it by then (the
+  // workflow's requested_date timer, scheduled in on_ticket_created).
+  if (draft && !draft->requested_date.empty()) attributes.requested_date = draft->requested_date;
   if (attributes.agreement.empty()) {
     coverage_query q{t.phone, t.customer_no, t.model, t.serial, t.type, a.clock.local_date(now)};
     if (const auto* ag = covering_agreement(a.agreements, q)) attributes.agreement = ag->id;

@@ -33,8 +33,9 @@ struct ticket_draft;
 
 namespace bot::programs {
 
-// Before a ticket is inserted: complaint attributes from the draft (may be null), the
-// covering agreement, and the SLA deadlines that follow from both (replacing the rules' ones).
+// Before a ticket is inserted: complaint attributes and the requested date from the draft (may
+// be null), the covering agreement, and the SLA deadlines that follow from both (replacing the
+// rules' ones).
 void classify(const app& a, store::ticket_record& t, const dialogs::ticket_draft* draft, std::int64_t now);
 
 // After workflow::on_ticket_created: a product with a maintenance cycle gets its reminder.

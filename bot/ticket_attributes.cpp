@@ -35,6 +35,7 @@ std::string ticket_attributes::to_json() const {
     w.Bool(confirmed);
   }
   put("due_date", due_date);
+  put("requested_date", requested_date);
   w.EndObject();
   return buffer.GetString();
 }
@@ -54,6 +55,7 @@ ticket_attributes ticket_attributes::from_json(std::string_view json) {
   a.visit_date = string_member(d, "visit_date");
   if (auto c = d.FindMember("confirmed"); c != d.MemberEnd() && c->value.IsBool()) a.confirmed = c->value.GetBool();
   a.due_date = string_member(d, "due_date");
+  a.requested_date = string_member(d, "requested_date");
   return a;
 }
 

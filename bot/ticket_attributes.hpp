@@ -1,7 +1,7 @@
 #pragma once
 // What some tickets carry beyond the contract's fields (issue 9), kept in the store as the
 // ticket's attributes_json: the complaint's target and reason, the service agreement that
-// covers it, and where a proactive ticket came from. Unknown members are dropped on rewrite,
+// covers it, where a proactive ticket came from, and the date the customer asked for. Unknown members are dropped on rewrite,
 // so only this file decides what the object holds.
 
 #include "store/store.hpp"
@@ -23,6 +23,9 @@ struct ticket_attributes {
   std::string visit_date;   // visit_plan: YYYY-MM-DD the visit is planned for
   bool confirmed = false;   // visit_plan: a supervisor released it ("下达")
   std::string due_date;     // maintenance: the cycle date it serves
+  // YYYY-MM-DD the customer asked for the service by (the dialog's requested date); empty when
+  // they named none. An engineer must be on it by the end of that day (bot/workflow.cpp).
+  std::string requested_date;
 
   bool empty() const;
   std::string to_json() const;

@@ -114,7 +114,7 @@ std::string ticket_json(const store::ticket_record& t, const std::vector<store::
     w.EndObject();
   }
   // Beyond the contract (issue 9): complaint target and reason, the covering service agreement
-  // (null when none), and where a proactive ticket came from.
+  // (null when none), where a proactive ticket came from, and the customer's requested date.
   const auto attributes = attributes_of(t);
   w.Key("complaint");
   if (t.type != "complaint") {
@@ -128,6 +128,8 @@ std::string ticket_json(const store::ticket_record& t, const std::vector<store::
   }
   str_or_null(w, "agreement", attributes.agreement);
   str_or_null(w, "origin", attributes.origin);
+  // The day the customer asked for the service by (null when they named none).
+  str_or_null(w, "requested_date", attributes.requested_date);
   if (attributes.origin == "visit_plan") {
     str(w, "visit_date", attributes.visit_date);
     w.Key("confirmed");

@@ -71,6 +71,8 @@ constexpr transition transitions[] = {
     {action::rate_satisfied, "resolved", "closed"},
     {action::rate_unsatisfied, "resolved", "reopened"},
     {action::expire_survey, "resolved", "closed"},
+    // The engineer did not act by the customer's requested date: back to the queue.
+    {action::requeue, "assigned", "pending_assignment"},
 };
 
 // ---- small helpers ----
@@ -278,6 +280,8 @@ templates::params assignment_params(const app& a, const store::ticket_record& t)
   p.emplace_back("method_remote", flag(t.service_method == "remote"));
   p.emplace_back("method_onsite", flag(t.service_method == "onsite"));
   p.emplace_back("method_carry_in", flag(t.service_method == "carry_in"));
+  // The day the customer asked for (the engineer must act by its end).
+  p.emplace_back("requested_date", attributes_of(t).requested_date);
   if (t.respond_by) p.emplace_back("respond_by", human_time(a, *t.respond_by));
   if (t.onsite_by) p.emplace_back("onsite_by", human_time(a, *t.onsite_by));
   if (t.resolve_by) p.emplace_back("resolve_by", human_time(a, *t.resolve_by));
@@ -419,6 +423,8 @@ void lock_ticket(store::transaction& tx, const app& a, store::ticket_record& t, 
   append_event(tx, t, now, "bot", "locked", detail{}.str("reason", reason_code).json());
   notify_supervisors(tx, a, t, "staff_locked",
                      {{"reason_unassigned", flag(reason_code == "no_engineer_by_deadline")},
+                      {"reason_requested_date", flag(reason_code == "no_engineer_by_requested_date")},
+                      {"requested_date", attributes_of(t).requested_date},
                       {"reason_unresolved", flag(reason_code == "unresolved_twice")}},
                      base + ":locked", now);
   spdlog::info("event=ticket_locked ticket={} reason={}", t.number, reason_code);
@@ -534,6 +540,55 @@ void auto_assign(store::transaction& tx, const app& a, store::ticket_record& t, 
   spdlog::info("event=ticket_unassigned ticket={} reason=no_eligible_engineer", t.number);
 }
 
+// ---- the customer's requested date (product.md "Lifecycle") ----
+
+// The end of the day the customer asked for, in the configured zone; nullopt without one.
+std::optional<std::int64_t> requested_deadline(const app& a, const store::ticket_record& t) {
+  const auto day = attributes_of(t).requested_date;
+  if (day.empty()) return std::nullopt;
+  return a.clock.end_of_day(day);
+}
+
+// One timer at the end of that day. It is a store row like every timer, so it survives
+// restarts; suspending the ticket leaves it in place (it does nothing while the ticket is on
+// hold, see fire_requested_date).
+void schedule_requested_date(store::transaction& tx, const app& a, const store::ticket_record& t, std::int64_t now) {
+  const auto due = requested_deadline(a, t);
+  if (!due) return;
+  schedule(tx, t, "requested_date", *due, detail{}.str("date", attributes_of(t).requested_date).json(), now);
+}
+
+// product.md: locked when "no engineer was assigned by the date the customer asked for"; back
+// to pending_assignment when "the engineer does not act before the customer's required date".
+bool fire_requested_date(store::transaction& tx, const app& a, store::ticket_record& t,
+                         const store::timer_record& timer, std::int64_t now) {
+  const auto day = attributes_of(t).requested_date;
+  if (day.empty() || json_member(timer.payload_json, "date") != day) return false;
+  if (t.state == "pending_assignment" || (t.state == "reopened" && t.assignee.empty())) {
+    lock_ticket(tx, a, t, "no_engineer_by_requested_date", now);
+    return true;
+  }
+  // In progress or further on: the engineer acted. Suspended: the hold waits for the customer,
+  // whose date no longer binds anyone.
+  const auto next = next_state(action::requeue, t.state);
+  if (!next) return false;
+  const auto base = key_base(tx, t.number);
+  const std::string engineer = t.assignee;
+  t.assignee.clear();
+  set_state(t, *next, now);
+  tx.update_ticket(t);
+  append_event(tx, t, now, "bot", "requested_date_missed", detail{}.str("date", day).str("engineer", engineer).json());
+  const auto* missed_by = find_staff(a, engineer);
+  const templates::params p{{"requested_date", day}, {"engineer", missed_by ? missed_by->name : engineer}};
+  notify_supervisors(tx, a, t, "staff_requested_date_missed", p, base + ":missed", now);
+  if (missed_by) notify_staff(tx, a, *missed_by, t, "staff_requested_date_missed", p, base + ":missed", now);
+  spdlog::info("event=requested_date_missed ticket={} engineer={} date={}", t.number, engineer, day);
+  // Assigned by rule again, like a new ticket; nobody is excluded (the same engineer may come
+  // back when they are still the best choice), or the supervisors are told nobody is eligible.
+  auto_assign(tx, a, t, now);
+  return true;
+}
+
 // ---- staff operation plumbing ----
 
 result failure(int status, std::string code, std::string message) {
@@ -600,6 +655,7 @@ std::string_view to_string(action a) {
     case action::rate_satisfied: return "rate_satisfied";
     case action::rate_unsatisfied: return "rate_unsatisfied";
     case action::expire_survey: return "expire_survey";
+    case action::requeue: return "requeue";
   }
   return "unknown";
 }
@@ -741,6 +797,7 @@ engineer_choice choose_engineer(std::span<const staff_member> staff, const assig
 
 void on_ticket_created(store::transaction& tx, const app& a, store::ticket_record& t, std::int64_t now) {
   schedule_sla_timers(tx, t, now);
+  schedule_requested_date(tx, a, t, now);
   auto_assign(tx, a, t, now);
 }
 
@@ -972,6 +1029,8 @@ bool fire_timer(store::transaction& tx, const app& a, const store::timer_record&
     return true;
   }
 
+  if (kind == "requested_date") return fire_requested_date(tx, a, *t, timer, now);
+
   if (kind == "sla_escalate") {
     if (sla_met("respond", *t, events)) return false;
     return escalate(tx, a, *t, events, "still no response after the breach", now);
@@ -1010,8 +1069,12 @@ bool fire_timer(store::transaction& tx, const app& a, const store::timer_record&
   escalate(tx, a, *t, tx.ticket_events(t->number), "sla " + sla + " breached", now);
   if (sla == "respond") {
     // Still nobody on it: the service manager's queue (product.md: locked when no engineer by
-    // the required date). Otherwise one more span without a response escalates again.
-    if (t->state == "pending_assignment") lock_ticket(tx, a, *t, "no_engineer_by_deadline", now);
+    // the required date). While the customer's requested date is ahead, its own timer decides;
+    // without one (or once it passed) the respond deadline is the fallback. Otherwise one more
+    // span without a response escalates again.
+    const auto wanted = requested_deadline(a, *t);
+    if (t->state == "pending_assignment" && !(wanted && *wanted > now))
+      lock_ticket(tx, a, *t, "no_engineer_by_deadline", now);
     const auto span = std::max<std::int64_t>(60, (t->respond_by ? *t->respond_by : now) - t->created_at);
     schedule(tx, *t, "sla_escalate", now + span, "{}", now);
   }

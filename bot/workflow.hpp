@@ -39,14 +39,17 @@ namespace bot::workflow {
 // ---- pure core ----
 
 // What can happen to a ticket. `note` never changes the state; the rate_* and expire_survey
-// actions are the customer's survey answer (or its absence); `lock` is the system's.
+// actions are the customer's survey answer (or its absence); `lock` and `requeue` (back to the
+// queue: the engineer did not act by the customer's requested date) are the system's.
 enum class action {
-  assign, progress, resolve, note, close, reopen, suspend, lock, rate_satisfied, rate_unsatisfied, expire_survey
+  assign, progress, resolve, note, close, reopen, suspend, lock, rate_satisfied, rate_unsatisfied, expire_survey,
+  requeue
 };
 std::string_view to_string(action a);
-inline constexpr action all_actions[] = {action::assign,  action::progress, action::resolve,        action::note,
-                                         action::close,   action::reopen,   action::suspend,        action::lock,
-                                         action::rate_satisfied, action::rate_unsatisfied, action::expire_survey};
+inline constexpr action all_actions[] = {action::assign,         action::progress,         action::resolve,
+                                         action::note,           action::close,            action::reopen,
+                                         action::suspend,        action::lock,             action::rate_satisfied,
+                                         action::rate_unsatisfied, action::expire_survey,  action::requeue};
 // Every internal state (contract: ticket JSON `state`).
 inline constexpr std::string_view all_states[] = {"pending_assignment", "suspended", "assigned",
                                                   "locked",             "in_progress", "resolved",
@@ -101,8 +104,9 @@ struct progress_report {
   std::optional<std::int64_t> eta;
 };
 
-// Right after intake inserted `t` (state pending_assignment): schedules its SLA timers and
-// assigns it by rule, or leaves it pending and notifies the supervisors. Updates `t`.
+// Right after intake inserted `t` (state pending_assignment): schedules its SLA timers (and,
+// when the customer asked for a date, the requested_date timer at the end of that local day)
+// and assigns it by rule, or leaves it pending and notifies the supervisors. Updates `t`.
 void on_ticket_created(store::transaction& tx, const app& a, store::ticket_record& t, std::int64_t now);
 
 // Staff operations. `who` is the authenticated caller; role checks that need the ticket
@@ -134,7 +138,17 @@ std::optional<survey_answer> take_survey_reply(store::transaction& tx, const app
                                                const dialogs::conversation& dialog, std::int64_t now);
 
 // Fires one claimed timer (kinds: sla_{respond,resolve,onsite}[_near], sla_escalate,
-// survey_remind, survey_expire). Returns false when it no longer applied (the ticket moved on).
+// survey_remind, survey_expire, requested_date). Returns false when it no longer applied (the
+// ticket moved on).
+//
+// requested_date (the end of the day the customer asked for): still without an engineer
+// (pending_assignment, or reopened without assignee) → locked, reason
+// no_engineer_by_requested_date; assigned and the engineer has not acted → back to
+// pending_assignment (event requested_date_missed, supervisors and that engineer told), then
+// assigned by rule again; any other state (suspended included: the hold waits for the
+// customer) → nothing. Without a requested date, or once it has passed, the respond deadline
+// stands in for it: a ticket still pending_assignment at the respond breach is locked
+// (no_engineer_by_deadline).
 bool fire_timer(store::transaction& tx, const app& a, const store::timer_record& timer, std::int64_t now);
 
 // ---- building blocks for the other ticket programs (bot/programs.cpp) ----

@@ -6,6 +6,7 @@
 
 #include "bot/config.hpp"
 #include "bot/outbound.hpp"
+#include "bot/ticket_attributes.hpp"
 #include "channels/message.hpp"
 #include "dialogs/intake.hpp"
 #include "store/sqlite/sqlite_backend.hpp"
@@ -39,7 +40,7 @@ const std::set<std::tuple<action, std::string_view, std::string_view>> legal = {
     {action::lock, "in_progress", "locked"},            {action::lock, "resolved", "locked"},
     {action::lock, "reopened", "locked"},               {action::lock, "suspended", "locked"},
     {action::rate_satisfied, "resolved", "closed"},     {action::rate_unsatisfied, "resolved", "reopened"},
-    {action::expire_survey, "resolved", "closed"},
+    {action::expire_survey, "resolved", "closed"},      {action::requeue, "assigned", "pending_assignment"},
 };
 
 bot::staff_member engineer(std::string id, std::vector<std::string> skills, bool on_duty = true, int max_open = 10) {
@@ -90,7 +91,7 @@ TEST_CASE("every action in every state: legal moves go where the lifecycle says,
       ++checked;
     }
   }
-  CHECK(checked == 11 * 9);
+  CHECK(checked == 12 * 9);
   CHECK(legal_count == static_cast<int>(legal.size()));
   // Terminal states: only a note, a supervisor's reopen of a closed ticket.
   CHECK_FALSE(wf::next_state(action::assign, "cancelled"));
@@ -265,8 +266,10 @@ struct fixture {
     return std::move(*value);
   }
 
-  // A ticket as intake opens it, run through on_ticket_created.
-  store::ticket_record open_ticket(const std::string& number, const std::string& priority = "normal") {
+  // A ticket as intake opens it, run through on_ticket_created; `requested_date` as the
+  // dialog's draft gives it to programs::classify.
+  store::ticket_record open_ticket(const std::string& number, const std::string& priority = "normal",
+                                   const std::string& requested_date = "") {
     return write([&](store::transaction& tx) {
       auto customer = tx.find_or_create_customer("sms", "+8613800135678", a.clock.now());
       store::ticket_record t;
@@ -288,6 +291,11 @@ struct fixture {
       t.created_at = t.updated_at = a.clock.now();
       const auto& sla = a.rules.sla_minutes.at(priority);
       if (sla.respond) t.respond_by = t.created_at + *sla.respond * 60;
+      if (!requested_date.empty()) {
+        bot::ticket_attributes attributes;
+        attributes.requested_date = requested_date;
+        t.attributes_json = attributes.to_json();
+      }
       tx.insert_ticket(t);
       tx.append_event({t.number, t.created_at, "bot", "created", "{}"});
       wf::on_ticket_created(tx, a, t, a.clock.now());
@@ -464,6 +472,132 @@ TEST_CASE("timers: near-breach tells the engineer, breach marks the ticket and e
   });
   REQUIRE(progress.status == 200);
   CHECK_FALSE(fire(pending.back()));
+}
+
+TEST_CASE("the end of a local day is the next local midnight, DST included", "[bot][clock]") {
+  const bot::clock shanghai{"Asia/Shanghai"};
+  CHECK(shanghai.end_of_day("2026-05-14") == std::optional<std::int64_t>{1778774400});  // 05-15 00:00 +08:00
+  CHECK(shanghai.end_of_day("2026-12-31") == std::optional<std::int64_t>{1798732800});  // across the year
+  CHECK_FALSE(shanghai.end_of_day("2026-02-30"));
+  CHECK_FALSE(shanghai.end_of_day("tomorrow"));
+  // New York's 2026-03-08 has 23 hours: the 7th ends at 00:00 EST.
+  const bot::clock new_york{"America/New_York"};
+  CHECK(new_york.end_of_day("2026-03-07") == std::optional<std::int64_t>{1772946000});
+}
+
+TEST_CASE("the customer's requested date: locked without an engineer, requeued without action, else nothing",
+          "[bot][workflow][store][requested_date]") {
+  fixture f;
+  const auto now = f.a.clock.now();
+  const std::string tomorrow = f.a.clock.local_date(now + 24 * 3600);
+  const auto deadline = *f.a.clock.end_of_day(tomorrow);
+  auto timers_of = [&](const std::string& number) {
+    return f.write([&](store::transaction& tx) { return tx.ticket_timers(number); });
+  };
+  auto requested_timer = [&](const std::string& number) {
+    for (const auto& t : timers_of(number))
+      if (t.kind == "requested_date") return t;
+    FAIL("no requested_date timer");
+    return store::timer_record{};
+  };
+  auto fire = [&](const store::timer_record& timer, std::int64_t at) {
+    return f.write([&](store::transaction& tx) { return wf::fire_timer(tx, f.a, timer, at); });
+  };
+  auto ticket = [&](const std::string& number) {
+    return f.write([&](store::transaction& tx) { return *tx.find_ticket(number); });
+  };
+  auto texts_to = [&](const std::string& recipient) {
+    std::string all;
+    for (const auto& e : f.outbox())
+      if (e.recipient == recipient) all += text_of(e);
+    return all;
+  };
+
+  SECTION("a ticket without one has no such timer") {
+    f.open_ticket("SR20260512001");
+    for (const auto& t : timers_of("SR20260512001")) CHECK(t.kind != "requested_date");
+  }
+
+  SECTION("nobody eligible: still pending at the end of the day → locked, supervisors told why") {
+    for (auto& s : f.a.staff) s.on_duty = false;
+    auto t = f.open_ticket("SR20260512001", "normal", tomorrow);
+    REQUIRE(t.state == "pending_assignment");
+    const auto timer = requested_timer("SR20260512001");
+    CHECK(timer.due_at == deadline);
+    // The engineer who would get it sees the date too (here: the supervisors' pending notice).
+    CHECK(texts_to("+8613900000009").find(tomorrow) != std::string::npos);
+    // The respond deadline comes first and does not lock: the requested date decides.
+    for (const auto& sla : timers_of("SR20260512001"))
+      if (sla.kind == "sla_respond") CHECK(fire(sla, sla.due_at));
+    CHECK(ticket("SR20260512001").state == "pending_assignment");
+    CHECK(fire(timer, deadline));
+    CHECK(ticket("SR20260512001").state == "locked");
+    auto history = f.write([](store::transaction& tx) { return tx.ticket_events("SR20260512001"); });
+    REQUIRE(history.back().event == "locked");
+    CHECK(history.back().detail_json.find("no_engineer_by_requested_date") != std::string::npos);
+    const auto told = texts_to("+8613900000009");
+    CHECK(told.find("锁定") != std::string::npos);
+    CHECK(told.find("客户要求 " + tomorrow + " 前服务,到期仍未分配工程师") != std::string::npos);
+  }
+
+  SECTION("without a requested date the respond breach still locks (the fallback)") {
+    for (auto& s : f.a.staff) s.on_duty = false;
+    f.open_ticket("SR20260512001");
+    for (const auto& sla : timers_of("SR20260512001"))
+      if (sla.kind == "sla_respond") CHECK(fire(sla, sla.due_at));
+    CHECK(ticket("SR20260512001").state == "locked");
+  }
+
+  SECTION("assigned, the engineer did nothing → back to the queue, assigned again by rule") {
+    auto t = f.open_ticket("SR20260512001", "normal", tomorrow);
+    REQUIRE(t.assignee == "E001");
+    CHECK(texts_to("+8613900000001").find(tomorrow) != std::string::npos);  // in the assignment
+    CHECK(fire(requested_timer("SR20260512001"), deadline));
+    auto names = f.events("SR20260512001");
+    const auto missed = std::find(names.begin(), names.end(), "requested_date_missed");
+    REQUIRE(missed != names.end());
+    CHECK(std::find(missed, names.end(), "assigned") != names.end());
+    // E003 never had a ticket: the tie goes to them.
+    auto after = ticket("SR20260512001");
+    CHECK(after.state == "assigned");
+    CHECK(after.assignee == "E003");
+    CHECK(texts_to("+8613900000009").find("退回待分配") != std::string::npos);
+    CHECK(texts_to("+8613900000001").find("退回待分配") != std::string::npos);
+  }
+
+  SECTION("assigned, nobody eligible any more → pending_assignment, supervisors told") {
+    f.open_ticket("SR20260512001", "normal", tomorrow);
+    for (auto& s : f.a.staff) s.on_duty = false;
+    CHECK(fire(requested_timer("SR20260512001"), deadline));
+    auto after = ticket("SR20260512001");
+    CHECK(after.state == "pending_assignment");
+    CHECK(after.assignee.empty());
+    auto names = f.events("SR20260512001");
+    CHECK(names.back() == "assignment_pending");
+  }
+
+  SECTION("the engineer acted → nothing") {
+    f.open_ticket("SR20260512001", "normal", tomorrow);
+    const auto timer = requested_timer("SR20260512001");
+    auto res = f.write([&](store::transaction& tx) {
+      return wf::progress(tx, f.a, "SR20260512001", {"remote", "", std::nullopt}, f.staff("E001"), now);
+    });
+    REQUIRE(res.status == 200);
+    CHECK_FALSE(fire(timer, deadline));
+    CHECK(ticket("SR20260512001").state == "in_progress");
+  }
+
+  SECTION("on hold → nothing (the timer outlives the suspension, so a resumed ticket keeps it)") {
+    f.open_ticket("SR20260512001", "normal", tomorrow);
+    auto res = f.write([&](store::transaction& tx) {
+      return wf::supervise(tx, f.a, "SR20260512001", action::suspend, "客户出差", f.staff("S001"), now);
+    });
+    REQUIRE(res.status == 200);
+    const auto timer = requested_timer("SR20260512001");
+    CHECK(timer.state == "pending");
+    CHECK_FALSE(fire(timer, deadline));
+    CHECK(ticket("SR20260512001").state == "suspended");
+  }
 }
 
 TEST_CASE("the WeChat planner uses the customer-service window up to cs_quota, then templates or SMS",
