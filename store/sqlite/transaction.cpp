@@ -512,9 +512,9 @@ std::vector<ticket_event> sqlite_transaction::ticket_events(std::string_view tic
 }
 
 std::vector<std::pair<std::string, int>> sqlite_transaction::count_open_by_assignee() {
-  auto st = db_.prepare(
-      "SELECT assignee, COUNT(*) FROM tickets WHERE assignee <> '' AND state IN "
-      "('assigned', 'in_progress', 'locked', 'reopened', 'suspended') GROUP BY assignee ORDER BY assignee");
+  // Schema v5's counter table, kept exact by triggers on tickets (store/sqlite/migrations.cpp):
+  // one row per engineer instead of counting every open ticket.
+  auto st = db_.prepare("SELECT assignee, open FROM open_by_assignee WHERE open > 0 ORDER BY assignee");
   std::vector<std::pair<std::string, int>> out;
   while (st.next()) out.emplace_back(st.text(0), static_cast<int>(st.int64(1)));
   return out;

@@ -68,15 +68,17 @@ TEST_CASE("sqlite: the statements every intake runs on tickets use an index, non
     auto backend = store::sqlite::make_backend(path);
     backend->open(true)->migrate();
   }
-  // Copied from store/sqlite/transaction.cpp (count_open_by_assignee; list_tickets as the intake
-  // flow and the survey lookup call it). A change there that loses its index should fail here.
+  // Copied from store/sqlite/transaction.cpp (list_tickets as the intake flow and the survey
+  // lookup call it) and store/sqlite/migrations.cpp (version 5 fills open_by_assignee with what
+  // was count_open_by_assignee's query until then, over every stored ticket). A change there that
+  // loses its index should fail here.
   struct statement {
     const char* what;
     const char* sql;
     const char* index;
   };
   const statement statements[] = {
-      {"count_open_by_assignee",
+      {"open tickets per assignee (the version 5 fill; MySQL's count_open_by_assignee)",
        "SELECT assignee, COUNT(*) FROM tickets WHERE assignee <> '' AND state IN "
        "('assigned', 'in_progress', 'locked', 'reopened', 'suspended') GROUP BY assignee ORDER BY assignee",
        "tickets_open_by_assignee"},
@@ -101,6 +103,28 @@ TEST_CASE("sqlite: the statements every intake runs on tickets use an index, non
   CHECK(std::any_of(plan.begin(), plan.end(), [](const std::string& step) {
     return step.find("COVERING INDEX tickets_open_by_assignee") != std::string::npos;
   }));
+}
+
+TEST_CASE("sqlite: count_open_by_assignee reads the version 5 counter table, not tickets", "[store][schema][sqlite]") {
+  temp_directory dir;
+  const auto path = (dir.path() / "servicebot.db").string();
+  {
+    auto backend = store::sqlite::make_backend(path);
+    backend->open(true)->migrate();
+  }
+  // Copied from store/sqlite/transaction.cpp (count_open_by_assignee, on every new ticket).
+  const auto plan =
+      query_plan(path, "SELECT assignee, open FROM open_by_assignee WHERE open > 0 ORDER BY assignee");
+  CAPTURE(plan);
+  CHECK_FALSE(scans_tickets(plan));
+  CHECK(std::none_of(plan.begin(), plan.end(), [](const std::string& step) {
+    return step.find("tickets") != std::string::npos;
+  }));
+  // One row per engineer, read in key order: no sort.
+  CHECK(std::any_of(plan.begin(), plan.end(),
+                    [](const std::string& step) { return step.starts_with("SCAN open_by_assignee"); }));
+  CHECK(std::none_of(plan.begin(), plan.end(),
+                     [](const std::string& step) { return step.find("TEMP B-TREE") != std::string::npos; }));
 }
 
 TEST_CASE("sqlite: a version 2 database gets the version 3 indexes and keeps its tickets", "[store][schema][sqlite]") {

@@ -12,7 +12,8 @@
 namespace store_tests {
 
 // Inserts `t` into a database of schema version 1..3 (tickets before attributes_json, version
-// 4) with its attachments, exactly the columns those versions had.
+// 4) with its attachments, exactly the columns those versions had. On version 4 the row gets
+// attributes_json's default ('{}'), as a version-4 binary wrote a ticket without attributes.
 inline void insert_legacy_ticket(const std::string& path, const store::ticket_record& t) {
   store::sqlite::database db{path, SQLITE_OPEN_READWRITE};
   db.prepare(
