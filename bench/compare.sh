@@ -17,6 +17,8 @@
 #        SKIP_BUILD=1 (use the binaries in BUILD as they are)
 #        SB_BEFORE=/path/to/an/older/servicebot: a third side, "servicebot-before", run in the same
 #          rotation (A B C A B C ...), so a change is measured before and after in one session
+#        SB_TWIML=1: one more side, "servicebot-twiml": the same binary with channels.sms.reply
+#          "twiml" (replies in the webhook's TwiML answer instead of the REST API; docs/config.md)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -32,6 +34,7 @@ BUILD=${BUILD:-$ROOT/build-bench}
 BUILD_TYPE=${BUILD_TYPE:-Release}
 SKIP_BUILD=${SKIP_BUILD:-0}
 SB_BEFORE=${SB_BEFORE:-}
+SB_TWIML=${SB_TWIML:-0}
 PEER_DIR=${PEER_DIR:-$ROOT/../shared/peers/botkit-sms}
 SB_SCRIPT=${SB_SCRIPT:-$ROOT/bench/scripts/servicebot-sms.json}
 BK_SCRIPT=${BK_SCRIPT:-$ROOT/bench/scripts/botkit-sms.json}
@@ -60,7 +63,8 @@ if [ "$PIN" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
 fi
 
 # servicebot's config for one run (fresh database directory each time).
-sb_config() {  # $1 = run directory
+sb_config() {  # $1 = run directory, [$2 = reply mode rest|twiml]
+  local reply=${2:-rest}
   cat >"$1/servicebot.json" <<EOF
 {
   "listen": { "address": "127.0.0.1", "port": $SB_PORT },
@@ -72,7 +76,7 @@ sb_config() {  # $1 = run directory
   "limits": { "ip_per_second": 0, "max_connections": 20000 },
   "channels": {
     "sms": { "provider": "twilio", "account_sid": "$SID", "auth_token": "$TOKEN",
-             "from": "+15005550006", "api_base": "http://127.0.0.1:$GW_PORT" }
+             "from": "+15005550006", "api_base": "http://127.0.0.1:$GW_PORT", "reply": "$reply" }
   },
   "catalog_file": "$ROOT/demo/catalog.json",
   "staff_file": "$ROOT/bench/data/staff.json",
@@ -84,9 +88,9 @@ EOF
 common=(--channel sms --auth-token "$TOKEN" --account-sid "$SID" --bot-number +15005550006
         --gateway-listen "127.0.0.1:$GW_PORT" -c "$CONVERSATIONS" -d "$DURATION" --warmup "$WARMUP")
 
-run_servicebot() {  # $1 = run number, [$2 = binary, $3 = peer name]
+run_servicebot() {  # $1 = run number, [$2 = binary, $3 = peer name, $4 = reply mode]
   local binary=${2:-$BUILD/bot/servicebot} peer=${3:-servicebot}
-  local dir="$OUT/$peer-$1"; rm -rf "$dir"; mkdir -p "$dir/var"; sb_config "$dir"
+  local dir="$OUT/$peer-$1"; rm -rf "$dir"; mkdir -p "$dir/var"; sb_config "$dir" "${4:-rest}"
   "${pin_gen[@]}" "$BUILD/bench/loadgen" "${common[@]}" --peer "$peer" --script "$SB_SCRIPT" \
     --url "http://127.0.0.1:$SB_PORT/webhooks/sms/twilio" \
     --spawn "${pin_server}$binary --config $dir/servicebot.json" --server-log "$dir/server.log" \
@@ -125,6 +129,10 @@ for i in $(seq 1 "$PAIRS"); do
     echo "== pair $i/$PAIRS: servicebot-before ($(cut -d' ' -f1 /proc/loadavg))" >&2
     run_servicebot "$i" "$SB_BEFORE" servicebot-before
   fi
+  if [ "$SB_TWIML" = 1 ]; then
+    echo "== pair $i/$PAIRS: servicebot-twiml ($(cut -d' ' -f1 /proc/loadavg))" >&2
+    run_servicebot "$i" "$BUILD/bot/servicebot" servicebot-twiml twiml
+  fi
 done
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
 
@@ -150,20 +158,18 @@ keys = {
     'CPU ms per msg': lambda r: 1000 * r['server']['cpu_s_window'] / max(1, r['msgs_per_s'] * r['duration_s']),
 }
 print(f"\nmedians of {sum(r['peer']=='servicebot' for r in runs)} pairs")
-before = any(r['peer'] == 'servicebot-before' for r in runs)
-print(f"{'':<16}{'servicebot':>12}{'botkit':>12}{'ratio':>10}  target" +
-      ("                 before  ratio before" if before else ""))
+# Further sides (servicebot-before, servicebot-twiml): their medians and their ratio to Botkit.
+others = [p for p in ('servicebot-before', 'servicebot-twiml') if any(r['peer'] == p for r in runs)]
+print(f"{'':<16}{'servicebot':>12}{'botkit':>12}{'ratio':>10}  target      " +
+      "".join(f"{p[11:]:>12}{'ratio':>9}" for p in others))
 targets = {'msgs/s': ('sb/bk', '>= 20'), 'webhook p99 ms': ('bk/sb', '>= 30'), 'reply p99 ms': ('bk/sb', '>= 30'),
            'peak RSS MB': ('bk/sb', '>= 5'), 'dialogs/s': ('sb/bk', ''), 'CPU ms per msg': ('bk/sb', '')}
+def ratio(a, b, how):
+    return (a / b if how == 'sb/bk' else b / a) if a and b else float('nan')
 for k, f in keys.items():
     a, b = med('servicebot', f), med('botkit', f)
     how, target = targets[k]
-    ratio = (a / b if how == 'sb/bk' else b / a) if a and b else float('nan')
-    extra = ""
-    if before:
-        c = med('servicebot-before', f)
-        rb = (c / b if how == 'sb/bk' else b / c) if c and b else float('nan')
-        extra = f"{'':<{max(0, 14 - len(target))}}{c:>9.2f}{rb:>9.1f}x"
-    print(f"{k:<16}{a:>12.2f}{b:>12.2f}{ratio:>9.1f}x  ({how}) {target}{extra}")
+    extra = "".join(f"{med(p, f):>12.2f}{ratio(med(p, f), b, how):>8.1f}x" for p in others)
+    print(f"{k:<16}{a:>12.2f}{b:>12.2f}{ratio(a, b, how):>9.1f}x  ({how}) {target:<6}{extra}")
 PY
 echo "runs: $OUT/runs.jsonl" >&2

@@ -30,6 +30,10 @@ struct app {
   std::string attachments_dir = "var/attachments";
   // Called after a commit that enqueued outbox entries (wakes the outbox worker). May be empty.
   std::function<void()> on_outbox_enqueued;
+  // Sends, at once and without a claim, the entries a webhook's committed unit enqueued already
+  // leased (outbound.hpp direct_send_scope). Set by main; empty: every entry waits for the worker.
+  std::function<void(std::vector<store::outbox_entry>)> send_outbox_now;
+  std::int64_t outbox_lease_seconds = 120;  // the lease of those entries (config outbox.lease_seconds)
   // One pass of the timer worker / the outbox worker, for the test clock (contract: admin/clock);
   // each returns how many timers / entries it claimed. Set by main; may be empty.
   std::function<net::awaitable<int>()> run_timers_once;

@@ -512,13 +512,14 @@ wechat_config read_wechat(const node& n) {
 }
 
 sms_config read_sms(const node& n) {
-  n.allow_keys({"provider", "account_sid", "auth_token", "from", "api_base"});
+  n.allow_keys({"provider", "account_sid", "auth_token", "from", "api_base", "reply"});
   sms_config s;
   if (auto v = n.find("provider")) s.provider = v->one_of({"twilio"});
   s.account_sid = n.require("account_sid").non_empty_text();
   s.auth_token = n.require("auth_token").non_empty_text();
   s.from = n.require("from").non_empty_text();
   if (auto v = n.find("api_base")) s.api_base = read_url(*v, api_base_rule);
+  if (auto v = n.find("reply")) s.reply = v->one_of({"rest", "twiml"});
   return s;
 }
 

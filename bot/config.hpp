@@ -40,6 +40,10 @@ struct sms_config {
   std::string provider = "twilio";
   std::string account_sid, auth_token, from;
   std::string api_base = "https://api.twilio.com";
+  // How the reply to a customer's SMS goes out (beyond the contract, docs/config.md): "rest"
+  // through the outbox and Messages.json, or "twiml" as <Message> in the webhook's answer
+  // (Twilio sends it; no outbox entry and no REST call). Later messages always use REST.
+  std::string reply = "rest";
 };
 
 struct email_config {

@@ -169,7 +169,7 @@ net::awaitable<http_response> receive(const app& a, http_request req) {
   if (!auto_submitted && gate == sender_gate::pass)
     metrics::inbound_message("email", "text", outcome.inbound.duplicate, !outcome.inbound.ticket.empty(),
                              outcome.inbound.deflected);
-  if (a.on_outbox_enqueued) a.on_outbox_enqueued();
+  send_after_commit(a, outcome.inbound);
   co_return json_ok(outcome.inbound.reply_body.empty() ? R"({"status":"accepted"})" : outcome.inbound.reply_body);
 }
 

@@ -137,6 +137,15 @@ class capped_transcript {
 
 }  // namespace
 
+void send_after_commit(const app& a, inbound_outcome& outcome) {
+  if (!outcome.direct.empty() && a.send_outbox_now) {
+    a.send_outbox_now(std::move(outcome.direct));
+    outcome.direct.clear();
+    return;
+  }
+  if (a.on_outbox_enqueued) a.on_outbox_enqueued();
+}
+
 inbound_outcome handle_inbound(store::transaction& tx, const app& a, const channels::inbound_message& message,
                                const reply_delivery& delivery) {
   const auto now = a.clock.now();
@@ -151,6 +160,9 @@ inbound_outcome handle_inbound(store::transaction& tx, const app& a, const chann
     out.reply_body = previous ? previous->reply : "";
     return out;
   }
+  // Whatever this step enqueues is sent by the webhook right after the commit (outbound.hpp).
+  std::optional<direct_send_scope> direct;
+  if (a.send_outbox_now) direct.emplace(now + a.outbox_lease_seconds, &out.direct);
 
   auto customer = tx.find_or_create_customer(message.channel, message.from, now);
   auto record = tx.lock_conversation(message.channel, message.from);

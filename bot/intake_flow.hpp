@@ -20,6 +20,9 @@ struct inbound_outcome {
   std::vector<std::string> replies;  // rendered reply texts (empty for duplicates)
   std::string ticket;                // ticket opened by this message, if any
   bool deflected = false;            // a knowledge-base answer solved it (no ticket)
+  // Outbox entries this step enqueued leased to this process: the webhook hands them to
+  // send_after_commit once its unit is committed.
+  std::vector<store::outbox_entry> direct;
 };
 
 // Turns the rendered reply texts into the channel's answer body (e.g. WeChat passive XML).
@@ -42,5 +45,9 @@ struct reply_delivery {
 // the stored body and changes nothing. Throws store::store_error (the unit is rolled back).
 inbound_outcome handle_inbound(store::transaction& tx, const app& a, const channels::inbound_message& message,
                                const reply_delivery& delivery);
+
+// After the unit that produced `outcome` committed: sends its direct entries now (app
+// send_outbox_now), or wakes the outbox worker for whatever the unit queued otherwise.
+void send_after_commit(const app& a, inbound_outcome& outcome);
 
 }  // namespace bot

@@ -154,6 +154,8 @@ int run(const bot::config& cfg, bool migrate_only) {
   outbox_options.lease = std::chrono::seconds(cfg.outbox.lease_seconds);
   bot::outbox_worker outbox{ioc, executor, a.clock, senders, outbox_options};
   a.on_outbox_enqueued = [&outbox] { outbox.wake(); };
+  a.send_outbox_now = [&outbox](std::vector<store::outbox_entry> entries) { outbox.send_now(std::move(entries)); };
+  a.outbox_lease_seconds = cfg.outbox.lease_seconds;
   outbox.start();
   // Durable timers: SLA deadlines, survey reminders (bot/workflow.hpp).
   bot::timer_worker timers{ioc, a};

@@ -12,6 +12,9 @@ namespace {
 
 // The request a store unit on this thread is running for (request_scope).
 thread_local std::string current_request_id;
+// The open direct_send_scope on this thread: where new entries go, and their lease.
+thread_local std::vector<store::outbox_entry>* direct_sink = nullptr;
+thread_local std::int64_t direct_lease_until = 0;
 
 std::string payload_json(const outbound_text& m, const std::string& text) {
   rapidjson::StringBuffer buffer;
@@ -64,6 +67,17 @@ request_scope::request_scope(std::string id) : previous_(std::move(current_reque
 
 request_scope::~request_scope() { current_request_id = std::move(previous_); }
 
+direct_send_scope::direct_send_scope(std::int64_t lease_until, std::vector<store::outbox_entry>* sink)
+    : previous_lease_(direct_lease_until), previous_sink_(direct_sink) {
+  direct_lease_until = lease_until;
+  direct_sink = sink;
+}
+
+direct_send_scope::~direct_send_scope() {
+  direct_lease_until = previous_lease_;
+  direct_sink = previous_sink_;
+}
+
 std::vector<std::int64_t> enqueue_text(store::transaction& tx, const outbound_text& m, const std::string& key_base,
                                        std::int64_t now) {
   std::vector<std::string> bodies;
@@ -81,6 +95,17 @@ std::vector<std::int64_t> enqueue_text(store::transaction& tx, const outbound_te
     e.state = "pending";
     e.next_attempt_at = now;
     e.created_at = now;
+    if (direct_sink) {
+      e.state = "sending";
+      e.attempts = 1;
+      e.lease_until = direct_lease_until;
+      if (auto id = tx.enqueue_new(e)) {
+        e.id = *id;
+        ids.push_back(*id);
+        direct_sink->push_back(std::move(e));
+        continue;
+      }
+    }
     ids.push_back(tx.enqueue(e));
   }
   return ids;

@@ -50,6 +50,26 @@ class request_scope {
   std::string previous_;
 };
 
+// While alive, enqueue_text on this thread writes each NEW entry already leased to this process
+// (state sending, attempts 1, lease_until) and appends it to `sink`, so the request whose unit
+// enqueued it can send it right after the commit instead of waiting for the outbox worker's next
+// claim (issue 7: one claim transaction and a worker round trip less per reply). The lease is the
+// crash guarantee: should the process die before the send is recorded, the worker claims the
+// entry once the lease has run out, as for any send cut short. An entry whose key was already
+// queued is left to the worker and not collected. Opened inside a store unit; when the unit is
+// rolled back, whoever opened the scope must drop `sink`.
+class direct_send_scope {
+ public:
+  direct_send_scope(std::int64_t lease_until, std::vector<store::outbox_entry>* sink);
+  ~direct_send_scope();
+  direct_send_scope(const direct_send_scope&) = delete;
+  direct_send_scope& operator=(const direct_send_scope&) = delete;
+
+ private:
+  std::int64_t previous_lease_;
+  std::vector<store::outbox_entry>* previous_sink_;
+};
+
 // Enqueues `m`. SMS texts are cut on segment boundaries (channels::split_sms), one entry per
 // body, keys key_base + ":" + index, so a retry never resends a part already delivered.
 // Returns the ids. Runs on a store thread inside a unit; throws store::store_error.

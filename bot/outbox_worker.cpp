@@ -3,12 +3,14 @@
 #include "bot/metrics.hpp"
 #include "bot/outbound.hpp"
 
+#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <random>
+#include <utility>
 
 namespace bot {
 namespace {
@@ -65,6 +67,42 @@ void outbox_worker::wake() {
   });
 }
 
+void outbox_worker::send_now(std::vector<store::outbox_entry> entries) {
+  const auto max_waiting = static_cast<std::size_t>(16 * std::max(1, options_.max_in_flight));
+  for (auto& entry : entries) {
+    if (!stopping_.load() && in_flight_->load() < options_.max_in_flight) {
+      start_delivery(std::move(entry));
+      continue;
+    }
+    if (!stopping_.load()) {
+      std::lock_guard lock{overflow_mutex_};
+      if (overflow_.size() < max_waiting) {
+        overflow_.push_back(std::move(entry));
+        continue;
+      }
+    }
+    spdlog::warn("event=outbound_deferred outbox_id={} channel={} reason={}", entry.id, entry.channel,
+                 stopping_.load() ? "stopping" : "too_many_waiting");
+  }
+}
+
+void outbox_worker::start_delivery(store::outbox_entry entry) {
+  in_flight_->fetch_add(1);
+  auto one = [this, e = std::move(entry)]() mutable { return deliver(std::move(e)); };
+  net::co_spawn(ioc_, std::move(one), [this, in_flight = in_flight_](std::exception_ptr) {
+    in_flight->fetch_sub(1);
+    std::optional<store::outbox_entry> next;
+    {
+      std::lock_guard lock{overflow_mutex_};
+      if (!overflow_.empty() && !stopping_.load()) {
+        next = std::move(overflow_.front());
+        overflow_.pop_front();
+      }
+    }
+    if (next) start_delivery(std::move(*next));
+  });
+}
+
 net::awaitable<void> outbox_worker::loop() {
   while (!stopping_.load()) {
     wake_pending_ = false;  // a wake() from here on asks for one more pass
@@ -98,11 +136,7 @@ net::awaitable<int> outbox_worker::claim_and_start(int limit) {
   std::function<std::vector<store::outbox_entry>(store::transaction&)> claim =
       [now, lease_until, limit](store::transaction& tx) { return tx.claim_outbox(now, lease_until, limit); };
   auto entries = co_await store_.write<std::vector<store::outbox_entry>>(std::move(claim));
-  for (auto& entry : entries) {
-    in_flight_->fetch_add(1);
-    auto one = [this, e = std::move(entry)]() mutable { return deliver(std::move(e)); };
-    net::co_spawn(ioc_, std::move(one), [in_flight = in_flight_](std::exception_ptr) { in_flight->fetch_sub(1); });
-  }
+  for (auto& entry : entries) start_delivery(std::move(entry));
   co_return static_cast<int>(entries.size());
 }
 
@@ -162,7 +196,7 @@ net::awaitable<void> outbox_worker::deliver(store::outbox_entry entry) {
 
   const auto now = clock_.now();
   const auto id = entry.id;
-  std::function<bool(store::transaction&)> record;
+  std::function<void(store::transaction&)> record;
   if (result.result == send_result::outcome::sent) {
     // A planner fallback (template message, SMS) is shown in the ticket's history.
     std::string plan = result.detail.rfind("plan=", 0) == 0 ? result.detail.substr(5) : std::string{};
@@ -172,25 +206,83 @@ net::awaitable<void> outbox_worker::deliver(store::outbox_entry entry) {
         tx.append_event({ticket, now, "bot", "delivered",
                          "{\"outbox_id\":" + std::to_string(id) + ",\"channel\":\"" + channel + "\",\"plan\":\"" +
                              plan + "\"}"});
-      return true;
     };
   } else {
     const bool dead = result.result == send_result::outcome::permanent || entry.attempts >= options_.max_attempts;
     const auto delay = static_cast<std::int64_t>(static_cast<double>(backoff(options_, entry.attempts).count()) * jitter());
     record = [id, detail = result.detail, next = now + std::max<std::int64_t>(1, delay), dead](store::transaction& tx) {
       tx.mark_outbox_failed(id, detail, next, dead);
-      return true;
     };
     spdlog::warn("event=outbound_failed outbox_id={} channel={} attempt={} dead={} request_id={} error=\"{}\"", id,
                  entry.channel, entry.attempts, dead, request_id_of(entry), result.detail);
     metrics::outbound_send(entry.channel, dead ? "dead" : "retry");
   }
   // If recording fails (store down), the lease expires and the entry is retried later.
-  co_await store_.write<bool>(std::move(record));
+  co_await this->record(std::move(record));
   if (result.result == send_result::outcome::sent) {
     metrics::outbound_send(entry.channel, "sent");
     spdlog::info("event=outbound_sent outbox_id={} channel={} plan={} attempt={} request_id={}", id, entry.channel,
                  entry.plan, entry.attempts, request_id_of(entry));
+  }
+}
+
+net::awaitable<void> outbox_worker::record(std::function<void(store::transaction&)> fn) {
+  auto initiation = [this, fn = std::move(fn)](auto handler) mutable {
+    // The coroutine's handler is move-only; std::function needs a copyable callable.
+    auto h = std::make_shared<decltype(handler)>(std::move(handler));
+    pending_record r{std::move(fn), [h](std::exception_ptr e) {
+                       auto ex = net::get_associated_executor(*h);
+                       net::post(ex, [h, e]() mutable { (*h)(e); });
+                     }};
+    bool start = false;
+    {
+      std::lock_guard lock{records_mutex_};
+      records_.push_back(std::move(r));
+      start = !std::exchange(recording_, true);
+    }
+    if (start) {
+      auto flush = [this] { return flush_records(); };
+      net::co_spawn(ioc_, std::move(flush), net::detached);
+    }
+  };
+  auto operation = net::async_initiate<const net::use_awaitable_t<>&, void(std::exception_ptr)>(
+      std::move(initiation), net::use_awaitable);
+  co_await std::move(operation);
+}
+
+net::awaitable<void> outbox_worker::flush_records() {
+  for (;;) {
+    std::vector<pending_record> batch;
+    {
+      std::lock_guard lock{records_mutex_};
+      batch.swap(records_);
+      if (batch.empty()) {
+        recording_ = false;
+        co_return;
+      }
+    }
+    // One unit for the group. An entry that vanished (not_found) fails alone; any other error
+    // fails the unit, and with it every result of the group (they are retried after the lease).
+    auto errors = std::make_shared<std::vector<std::exception_ptr>>(batch.size());
+    std::function<bool(store::transaction&)> unit = [&batch, errors](store::transaction& tx) {
+      errors->assign(batch.size(), nullptr);
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        try {
+          batch[i].fn(tx);
+        } catch (const store::store_error& e) {
+          if (e.code() != store::errc::not_found) throw;
+          (*errors)[i] = std::current_exception();
+        }
+      }
+      return true;
+    };
+    std::exception_ptr failure;
+    try {
+      co_await store_.write<bool>(std::move(unit));
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(failure ? failure : (*errors)[i]);
   }
 }
 

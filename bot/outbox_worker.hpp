@@ -16,11 +16,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace bot {
 
@@ -61,6 +64,12 @@ class outbox_worker {
   void stop(std::function<void()> done);
   // Asks for an immediate pass (after a commit that enqueued entries). Any thread.
   void wake();
+  // Sends entries a committed unit enqueued already leased to us (outbound.hpp
+  // direct_send_scope) without claiming them, and records the results as a pass would. Past
+  // max_in_flight they wait in memory for a free slot (up to 16 × max_in_flight of them); beyond
+  // that, or while stopping, they stay leased and the worker takes them over when the lease runs
+  // out. Any thread; returns at once.
+  void send_now(std::vector<store::outbox_entry> entries);
 
   // One pass: claims up to `batch` due entries, sends them concurrently, records results, and
   // returns (how many were claimed) once all of them are recorded. Used by the test clock.
@@ -76,6 +85,13 @@ class outbox_worker {
   // one slow gateway must not hold back the others). Returns how many were claimed.
   net::awaitable<int> claim_and_start(int limit);
   net::awaitable<void> deliver(store::outbox_entry entry);
+  // Counts `entry` in flight and sends it; when it is done, the next waiting direct entry starts.
+  void start_delivery(store::outbox_entry entry);
+  // Records one send's result. Results that arrive while a record unit is committing wait and go
+  // together into the next one: one store unit per group instead of one per message (issue 7).
+  // Throws what recording threw (the entry then stays leased and is retried after the lease).
+  net::awaitable<void> record(std::function<void(store::transaction&)> fn);
+  net::awaitable<void> flush_records();
 
   net::io_context& ioc_;
   // The loop, its timer and the stop/wake requests all run on this strand (timers are not
@@ -98,6 +114,17 @@ class outbox_worker {
   std::mutex sending_mutex_;
   std::set<std::int64_t> sending_;
   std::function<void()> on_stopped_;
+  // send_now(): direct entries waiting for a free slot under max_in_flight.
+  std::mutex overflow_mutex_;
+  std::deque<store::outbox_entry> overflow_;
+  // record(): results waiting for the next unit, and whether a flush_records loop runs.
+  struct pending_record {
+    std::function<void(store::transaction&)> fn;
+    std::function<void(std::exception_ptr)> done;
+  };
+  std::mutex records_mutex_;
+  std::vector<pending_record> records_;
+  bool recording_ = false;
 };
 
 }  // namespace bot

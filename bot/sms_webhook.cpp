@@ -1,11 +1,14 @@
-// Twilio SMS/MMS webhook (contract: Inbound webhooks; channels.md §2). The answer is always
-// empty TwiML: replies go through the outbox and the REST API, so the webhook never waits on
-// Twilio and a slow dialog cannot hit Twilio's 15 s limit.
+// Twilio SMS/MMS webhook (contract: Inbound webhooks; channels.md §2). The answer comes after
+// the step is committed and never waits on Twilio. With channels.sms.reply "rest" (default) it is
+// empty TwiML and the replies go through the outbox and the REST API; with "twiml" the replies
+// are <Message> elements of the answer, stored with the inbound record so that a retry of the
+// same MessageSid gets the same answer.
 #include "bot/app.hpp"
 #include "bot/intake_flow.hpp"
 #include "bot/metrics.hpp"
 #include "bot/sender_limit.hpp"
 #include "channels/form.hpp"
+#include "channels/sms_segments.hpp"
 #include "channels/twilio.hpp"
 
 #include <spdlog/spdlog.h>
@@ -77,6 +80,14 @@ net::awaitable<http_response> receive(const app& a, http_request req) {
     delivery.outbox.recipient = message.from;
     delivery.answer_body = channels::empty_twiml();
     delivery.request_id = req.request_id;
+    if (sc.reply == "twiml") {
+      delivery.passive = [](const std::vector<std::string>& texts) {
+        std::vector<std::string> bodies;
+        for (const auto& text : texts)
+          for (auto& part : channels::split_sms(text)) bodies.push_back(std::move(part));
+        return channels::twiml_messages(bodies);
+      };
+    }
     // A flooding customer (STOP/START/HELP always pass): the slow_down SMS once, then nothing.
     const auto gate = check_sender(a, message);
     if (gate == sender_gate::drop) co_return twiml(channels::empty_twiml());
@@ -94,7 +105,7 @@ net::awaitable<http_response> receive(const app& a, http_request req) {
                message.kind, channels::to_string(keyword), outcome.duplicate, outcome.ticket.empty() ? "" : " ticket=",
                outcome.ticket);
   metrics::inbound_message("sms", message.kind, outcome.duplicate, !outcome.ticket.empty(), outcome.deflected);
-  if (a.on_outbox_enqueued) a.on_outbox_enqueued();
+  send_after_commit(a, outcome);
   co_return twiml(outcome.reply_body.empty() ? channels::empty_twiml() : outcome.reply_body);
 }
 

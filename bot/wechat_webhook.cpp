@@ -128,7 +128,7 @@ net::awaitable<http_response> receive(const app& a, http_request req) {
   };
   auto outcome = co_await a.store->write<inbound_outcome>(std::move(unit));
   // The step may have queued notifications (assignment, survey follow-up) besides the reply.
-  if (a.on_outbox_enqueued) a.on_outbox_enqueued();
+  send_after_commit(a, outcome);
   spdlog::info("request id={} event=inbound channel=wechat kind={} duplicate={}{}{}", req.request_id, message.kind,
                outcome.duplicate, outcome.ticket.empty() ? "" : " ticket=", outcome.ticket);
   metrics::inbound_message("wechat", message.kind, outcome.duplicate, !outcome.ticket.empty(), outcome.deflected);

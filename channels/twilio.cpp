@@ -2,6 +2,7 @@
 #include "channels/twilio.hpp"
 
 #include <openssl/crypto.h>
+#include <pugixml.hpp>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -10,6 +11,7 @@
 #include <charconv>
 #include <cstddef>
 #include <optional>
+#include <sstream>
 #include <vector>
 
 namespace channels {
@@ -269,5 +271,24 @@ const char* to_string(sms_keyword k) {
 }
 
 std::string empty_twiml() { return R"(<?xml version="1.0" encoding="UTF-8"?><Response/>)"; }
+
+std::string twiml_messages(const std::vector<std::string>& bodies) {
+  if (bodies.empty()) return empty_twiml();
+  pugi::xml_document doc;
+  auto declaration = doc.append_child(pugi::node_declaration);
+  declaration.append_attribute("version") = "1.0";
+  declaration.append_attribute("encoding") = "UTF-8";
+  auto response = doc.append_child("Response");
+  for (const auto& body : bodies) {
+    std::string text;
+    text.reserve(body.size());
+    for (char c : body)
+      if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r') text += c;
+    response.append_child("Message").append_child(pugi::node_pcdata).set_value(text.c_str());
+  }
+  std::ostringstream out;
+  doc.save(out, "", pugi::format_raw, pugi::encoding_utf8);
+  return out.str();
+}
 
 }  // namespace channels

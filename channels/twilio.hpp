@@ -9,6 +9,7 @@
 #include "channels/parse_error.hpp"
 
 #include <string>
+#include <vector>
 #include <string_view>
 #include <variant>
 
@@ -67,5 +68,10 @@ const char* to_string(sms_keyword k);  // "none" | "stop" | "start" | "help"
 // via the outbox. Exactly `<?xml version="1.0" encoding="UTF-8"?><Response/>`; serve it as
 // text/xml.
 std::string empty_twiml();
+
+// A TwiML answer that replies with one <Message> per body, in order (§2.5): Twilio sends each as
+// an SMS to the sender. Bodies are escaped by pugixml; characters XML 1.0 cannot carry (C0
+// controls other than tab, newline and carriage return) are dropped. No bodies: empty_twiml().
+std::string twiml_messages(const std::vector<std::string>& bodies);
 
 }  // namespace channels

@@ -121,6 +121,7 @@ TEST_CASE("the shipped demo config loads with the documented values", "[config][
   // Every gateway the demo could call is on loopback: nothing external is contacted.
   REQUIRE(cfg.sms);
   CHECK(cfg.sms->api_base == "http://127.0.0.1:9");
+  CHECK(cfg.sms->reply == "rest");  // the default: replies through the outbox and REST
   REQUIRE(cfg.email);
   CHECK(cfg.email->smtp_url == "smtp://127.0.0.1:2525");
   CHECK(cfg.catalog_file == "demo/catalog.json");
@@ -259,6 +260,12 @@ TEST_CASE("config values are normalised as documented", "[config]") {
   }
 }
 
+TEST_CASE("channels.sms.reply chooses TwiML or REST for the replies", "[config]") {
+  CHECK(bot::load_config_text(with_sms(R"(, "reply": "twiml")"), "c.json").sms->reply == "twiml");
+  CHECK(bot::load_config_text(with_sms(R"(, "reply": "rest")"), "c.json").sms->reply == "rest");
+  CHECK(bot::load_config_text(with_sms(""), "c.json").sms->reply == "rest");
+}
+
 TEST_CASE("malformed config values are refused naming the key path", "[config]") {
   const temp_dir dir;
   const auto [json, expected] = GENERATE(table<std::string, std::string>({
@@ -329,6 +336,8 @@ TEST_CASE("malformed config values are refused naming the key path", "[config]")
        "channels.wechat.api_base: http:// is only allowed towards a loopback host"},
       {with_wechat(R"(, "api_base": "api.weixin.qq.com")"), "channels.wechat.api_base: must be a URL starting with"},
       {with_sms(R"(, "provider": "nexmo")"), "channels.sms.provider: must be one of twilio"},
+      {with_sms(R"(, "reply": "xml")"), "channels.sms.reply: must be one of rest, twiml"},
+      {with_sms(R"(, "reply": true)"), "channels.sms.reply: "},
       {with_sms(R"(, "api_base": "http://10.0.0.1:8080")"), "channels.sms.api_base: http:// is only allowed"},
       {R"({"channels": {"sms": {"account_sid": "AC1", "auth_token": "t"}}})", "channels.sms.from: required key missing"},
       {with_email(R"(, "provider": "sendgrid")"), "channels.email.provider: must be one of mailgun"},

@@ -304,3 +304,16 @@ TEST_CASE("Keyword names and the empty TwiML are exact", "[twilio]") {
   CHECK(channels::empty_twiml() == R"(<?xml version="1.0" encoding="UTF-8"?><Response/>)");
   CHECK(std::string(channels::to_string(input_error::missing_field)) == "missing_field");
 }
+
+TEST_CASE("twiml_messages answers with one escaped <Message> per body", "[twilio]") {
+  CHECK(channels::twiml_messages({}) == channels::empty_twiml());
+  CHECK(channels::twiml_messages({"请回复序列号", "Tom & Jerry <3 \"quotes\""}) ==
+        R"(<?xml version="1.0" encoding="UTF-8"?><Response><Message>请回复序列号</Message>)"
+        R"(<Message>Tom &amp; Jerry &lt;3 "quotes"</Message></Response>)");
+  // XML 1.0 cannot carry C0 controls other than tab / newline / CR: they are dropped, not sent.
+  CHECK(channels::twiml_messages({std::string{"a\x01\x1f" "b\tc\nd"}}) ==
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>ab\tc\nd</Message></Response>");
+  // A body that looks like markup stays text.
+  CHECK(channels::twiml_messages({"</Message><Redirect>http://evil</Redirect>"}) ==
+        R"(<?xml version="1.0" encoding="UTF-8"?><Response><Message>&lt;/Message&gt;&lt;Redirect&gt;http://evil&lt;/Redirect&gt;</Message></Response>)");
+}

@@ -128,6 +128,79 @@ TEST_CASE("An SMS customer reports a fault; every reply leaves through the outbo
   for (const auto& r : gw.requests(messages_path)) CHECK(r.headers.at("authorization").rfind("Basic ", 0) == 0);
 }
 
+TEST_CASE("With sms.reply twiml the replies come back as TwiML in the webhook's answer", "[e2e][sms]") {
+  e2e::fake_gateway gw;
+  gw.fallback(messages_path, {201, R"({"sid":"SMxxxx","status":"queued"})"});
+  e2e::server::options o;
+  auto block = e2e::server::sms_block(gw.base_url());
+  block.insert(block.rfind('}'), R"(, "reply": "twiml")");
+  o.extra_channels = block;
+  o.extra_config = fast_outbox;
+  e2e::server s{o};
+  s.start();
+  const std::string phone = "+8613800135679";
+  int next_sid = 1;
+  // The <Message> bodies of one answer, entities decoded (the templates use & < > rarely, but
+  // the customer's own words may come back in the confirmation).
+  auto messages = [](const std::string& twiml) {
+    std::vector<std::string> out;
+    const std::regex element{"<Message>([^<]*)</Message>"};
+    for (auto it = std::sregex_iterator(twiml.begin(), twiml.end(), element); it != std::sregex_iterator(); ++it) {
+      std::string text = (*it)[1].str();
+      for (auto [entity, c] : {std::pair{"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&amp;", "&"}})
+        for (auto at = text.find(entity); at != std::string::npos; at = text.find(entity, at + 1))
+          text.replace(at, std::string_view{entity}.size(), c);
+      out.push_back(text);
+    }
+    return out;
+  };
+  std::string last_sid;
+  auto say = [&](const std::string& text) {
+    last_sid = "SM" + std::to_string(2000000 + next_sid++) + phone.substr(1);
+    auto res = s.twilio_post({{"MessageSid", last_sid}, {"AccountSid", e2e::server::twilio_sid}, {"From", phone},
+                              {"To", e2e::server::twilio_number}, {"Body", text}, {"NumMedia", "0"}});
+    REQUIRE(res.status == 200);
+    CHECK(res.body.rfind(R"(<?xml version="1.0" encoding="UTF-8"?><Response>)", 0) == 0);
+    return res.body;
+  };
+
+  const auto first = say("洗衣机坏了");
+  const auto first_texts = messages(first);
+  REQUIRE(first_texts.size() == 1);
+  CHECK_FALSE(first_texts[0].empty());
+  // Twilio retries the same MessageSid: the same answer, and nothing processed twice.
+  auto again = s.twilio_post({{"MessageSid", last_sid}, {"AccountSid", e2e::server::twilio_sid}, {"From", phone},
+                              {"To", e2e::server::twilio_number}, {"Body", "洗衣机坏了"}, {"NumMedia", "0"}});
+  CHECK(again.body == first);
+
+  std::string confirmation;
+  for (int turn = 0; turn < 12; ++turn) {
+    auto slot = e2e::awaiting(s, "sms", phone);
+    CAPTURE(slot);
+    REQUIRE(zh_answers.count(slot));
+    auto texts = messages(say(zh_answers.at(slot)));
+    REQUIRE_FALSE(texts.empty());
+    if (slot == "confirm") {
+      for (const auto& t : texts) confirmation += t;
+      break;
+    }
+  }
+  std::smatch m;
+  REQUIRE(std::regex_search(confirmation, m, std::regex{"SR[0-9]{11,}"}));
+  auto ticket = s.get("/api/v1/tickets/" + m.str(), e2e::server::supervisor_token);
+  REQUIRE(ticket.status == 200);
+
+  // No reply went through REST; what follows the ticket's creation (who is coming) still does.
+  gw.wait_for(messages_path, 1, 2s);
+  std::this_thread::sleep_for(300ms);
+  for (const auto& r : gw.requests(messages_path)) {
+    auto f = form(r.body);
+    if (f["To"] != phone) continue;
+    CHECK(f["Body"].find(m.str()) != std::string::npos);  // the assignment notice names the ticket
+    for (const auto& t : first_texts) CHECK(f["Body"] != t);
+  }
+}
+
 TEST_CASE("SMS keywords: STOP opts out, HELP answers, and a bad signature changes nothing", "[e2e][sms]") {
   e2e::fake_gateway gw;
   gw.fallback(messages_path, {201, "{}"});
