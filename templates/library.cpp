@@ -6,7 +6,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <unordered_map>
 
 namespace templates {
 namespace {
@@ -17,8 +19,24 @@ constexpr std::string_view suffix = ".mustache";
 
 // Plain-text messages: no HTML escaping (kainjow escapes {{x}} by default).
 std::string render_text(const std::string& text, const params& values) {
-  mst::mustache tmpl{text};
-  tmpl.set_custom_escape([](const std::string& s) { return s; });
+  // Parsing was most of a render's cost (issue 7 profile: ~5 % of the server's CPU under SMS
+  // load), so each thread keeps what it parsed, keyed by the library's text. A render does not
+  // change the parsed template, but kainjow's render is not const, so threads do not share them.
+  // The source is compared on every hit: a library changed or rebuilt at the same address
+  // must not render a stale template.
+  struct parsed {
+    std::string source;
+    std::unique_ptr<mst::mustache> tmpl;
+  };
+  thread_local std::unordered_map<const std::string*, parsed> cache;
+  if (cache.size() > 4096) cache.clear();  // libraries built and dropped (tests): stay bounded
+  auto& slot = cache[&text];
+  if (!slot.tmpl || slot.source != text) {
+    slot.source = text;
+    slot.tmpl = std::make_unique<mst::mustache>(text);
+    slot.tmpl->set_custom_escape([](const std::string& s) { return s; });
+  }
+  mst::mustache& tmpl = *slot.tmpl;
   mst::data data;
   for (const auto& [name, value] : values)
     if (!value.empty()) data.set(name, value);

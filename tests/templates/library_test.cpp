@@ -38,6 +38,26 @@ TEST_CASE("Templates render parameters without HTML escaping", "[templates]") {
   CHECK(lib.render("en", "ticket_created", {{"ticket_number", "SR1"}, {"who", "A&B"}}) == "Ticket SR1 <A&B> & co");
 }
 
+TEST_CASE("Parsed templates are reused per thread without carrying values or stale text over", "[templates]") {
+  temp_templates t;
+  t.write("zh-CN/ticket_created.mustache", "工单 {{ticket_number}}{{#note}}({{note}}){{/note}}");
+  auto lib = templates::library::from_directory(t.root.string());
+  // The same template again and again: each render sees only its own values.
+  CHECK(lib.render("zh-CN", "ticket_created", {{"ticket_number", "A"}, {"note", "急"}}) == "工单 A(急)");
+  CHECK(lib.render("zh-CN", "ticket_created", {{"ticket_number", "B"}}) == "工单 B");
+  CHECK(lib.render("zh-CN", "ticket_created", {}) == "工单 ");
+  // Libraries built and dropped one after the other (their texts may land where the last one's
+  // were): each renders its own text, never a template parsed for another.
+  auto render_fresh = [&](const std::string& text) {
+    t.write("zh-CN/ticket_created.mustache", text);
+    auto fresh = templates::library::from_directory(t.root.string());
+    return fresh.render("zh-CN", "ticket_created", {{"ticket_number", "D"}});
+  };
+  CHECK(render_fresh("第二 {{ticket_number}}") == "第二 D");
+  CHECK(render_fresh("第三 {{ticket_number}}") == "第三 D");
+  CHECK(render_fresh("第二 {{ticket_number}}") == "第二 D");
+}
+
 TEST_CASE("A missing language falls back, a missing key throws, variants win when present", "[templates]") {
   temp_templates t;
   t.write("zh-CN/ask_serial.mustache", "请提供序列号");
