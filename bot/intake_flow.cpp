@@ -178,8 +178,14 @@ inbound_outcome handle_inbound(store::transaction& tx, const app& a, const chann
   // A survey reply may come days later while another conversation is going: it goes to the
   // customer's resolved ticket on this channel, not into the dialog (workflow.hpp). So do the
   // answers to a maintenance reminder and to a complaint follow-up (programs.hpp).
+  // The customer's newest tickets, listed once: the survey looks for a resolved one to rate, the
+  // dialog for open ones (duplicate reports and status questions refer to them).
+  store::ticket_filter mine;
+  mine.customer_id = customer.id;
+  mine.limit = workflow::recent_ticket_limit;
+  const auto recent = tx.list_tickets(mine).tickets;
   auto answer = programs::take_reply(tx, a, customer, message, now);
-  if (!answer) answer = workflow::take_survey_reply(tx, a, customer, message, state, now);
+  if (!answer) answer = workflow::take_survey_reply(tx, a, customer, message, state, now, &recent);
   if (answer) {
     capped_transcript transcript{tx, a, customer.id, message.channel, answer->ticket, 0};
     transcript.append({customer.id, message.channel, answer->ticket, now, "in", transcript_text(message)});
@@ -204,16 +210,9 @@ inbound_outcome handle_inbound(store::transaction& tx, const app& a, const chann
   ctx.departments = a.rules.complaints.departments;
   for (const auto& r : a.rules.complaints.reasons)
     ctx.complaint_reasons.push_back({r.id, r.label, r.label_en, r.keywords});
-  // The customer's open tickets: duplicate reports and status questions refer to them.
-  {
-    store::ticket_filter open;
-    open.customer_id = customer.id;
-    open.limit = 20;
-    for (const auto& t : tx.list_tickets(open).tickets) {
-      if (t.state == "closed" || t.state == "cancelled") continue;
-      ctx.open_tickets.push_back(
-          {t.number, t.type, t.state, t.stage, t.model, t.serial, a.clock.local_date(t.created_at)});
-    }
+  for (const auto& t : recent) {
+    if (t.state == "closed" || t.state == "cancelled") continue;
+    ctx.open_tickets.push_back({t.number, t.type, t.state, t.stage, t.model, t.serial, a.clock.local_date(t.created_at)});
   }
   auto result = dialogs::step(state, to_dialog(message), ctx);
   if (result.addition) {

@@ -932,20 +932,32 @@ result supervise(store::transaction& tx, const app& a, const std::string& number
 std::optional<survey_answer> take_survey_reply(store::transaction& tx, const app& a,
                                                const store::customer_record& customer,
                                                const channels::inbound_message& message,
-                                               const dialogs::conversation& dialog, std::int64_t now) {
+                                               const dialogs::conversation& dialog, std::int64_t now,
+                                               const std::vector<store::ticket_record>* recent) {
   if (message.kind != "text" || message.text.empty()) return std::nullopt;
-  // Same channel only (a reply on another channel is a new conversation there).
-  store::ticket_filter f;
-  f.customer_id = customer.id;
-  f.channel = message.channel;
-  f.state = "resolved";
-  f.limit = 20;
+  // Same channel only (a reply on another channel is a new conversation there). Newest first:
+  // the latest resolution is the one asked about.
   std::optional<store::ticket_record> t;
-  for (auto& candidate : tx.list_tickets(f).tickets)
-    if (candidate.satisfaction_score.empty()) {
-      t = std::move(candidate);  // newest first: the latest resolution is the one asked about
-      break;
-    }
+  if (recent) {
+    for (const auto& candidate : *recent)
+      if (candidate.channel == message.channel && candidate.state == "resolved" &&
+          candidate.satisfaction_score.empty()) {
+        t = candidate;
+        break;
+      }
+  }
+  if (!t && (!recent || recent->size() >= static_cast<std::size_t>(recent_ticket_limit))) {
+    store::ticket_filter f;
+    f.customer_id = customer.id;
+    f.channel = message.channel;
+    f.state = "resolved";
+    f.limit = recent_ticket_limit;
+    for (auto& candidate : tx.list_tickets(f).tickets)
+      if (candidate.satisfaction_score.empty()) {
+        t = std::move(candidate);
+        break;
+      }
+  }
   if (!t) return std::nullopt;
 
   const auto reply = dialogs::parse_survey_reply(message.text, t->language);

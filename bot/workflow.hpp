@@ -132,10 +132,15 @@ struct survey_answer {
 // When the customer has a resolved ticket on this channel awaiting a rating and `message` reads
 // as a survey reply (or is the first ambiguous one), applies it and returns what to answer;
 // nullopt lets the dialog handle the message (no survey pending, or chatter).
+// `recent`, when the caller has listed them anyway: the customer's newest tickets (all channels,
+// newest first, list_tickets by customer_id with limit recent_ticket_limit). It spares a query
+// on every message; a full page that holds no candidate is looked up further in the store.
+constexpr int recent_ticket_limit = 20;
 std::optional<survey_answer> take_survey_reply(store::transaction& tx, const app& a,
                                                const store::customer_record& customer,
                                                const channels::inbound_message& message,
-                                               const dialogs::conversation& dialog, std::int64_t now);
+                                               const dialogs::conversation& dialog, std::int64_t now,
+                                               const std::vector<store::ticket_record>* recent = nullptr);
 
 // Fires one claimed timer (kinds: sla_{respond,resolve,onsite}[_near], sla_escalate,
 // survey_remind, survey_expire, requested_date). Returns false when it no longer applied (the

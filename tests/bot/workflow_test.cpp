@@ -321,7 +321,8 @@ struct fixture {
     return write([](store::transaction& tx) { return tx.list_outbox("", 1000); });
   }
 
-  std::optional<wf::survey_answer> customer_says(const std::string& text, const std::string& id) {
+  std::optional<wf::survey_answer> customer_says(const std::string& text, const std::string& id,
+                                                const std::vector<store::ticket_record>* recent = nullptr) {
     return write([&](store::transaction& tx) {
       auto customer = tx.find_or_create_customer("sms", "+8613800135678", a.clock.now());
       channels::inbound_message m;
@@ -330,7 +331,7 @@ struct fixture {
       m.from = customer.channel_id;
       m.kind = "text";
       m.text = text;
-      return wf::take_survey_reply(tx, a, customer, m, dialogs::conversation{}, a.clock.now());
+      return wf::take_survey_reply(tx, a, customer, m, dialogs::conversation{}, a.clock.now(), recent);
     });
   }
 
@@ -409,6 +410,26 @@ TEST_CASE("survey answers: satisfied closes, the first rejection reopens, the se
 
   SECTION("chatter is left to the dialog") {
     CHECK_FALSE(f.customer_says("你好,请问几点上班", "m1"));
+  }
+  SECTION("the caller's list of the customer's newest tickets stands in for the query") {
+    auto resolved = f.write([](store::transaction& tx) { return *tx.find_ticket("SR20260512001"); });
+    // The list holds the resolved ticket: it is rated.
+    std::vector<store::ticket_record> recent{resolved};
+    auto answer = f.customer_says("1", "m1", &recent);
+    REQUIRE(answer);
+    CHECK(answer->ticket == "SR20260512001");
+  }
+  SECTION("a short list without a resolved ticket means there is none; a full page is looked beyond") {
+    std::vector<store::ticket_record> none;
+    CHECK_FALSE(f.customer_says("1", "m1", &none));  // the customer has no other tickets: no query
+    store::ticket_record other;
+    other.number = "SR20260512999";
+    other.channel = "sms";
+    other.state = "closed";
+    std::vector<store::ticket_record> full(wf::recent_ticket_limit, other);
+    auto answer = f.customer_says("1", "m2", &full);  // 20 newer tickets: the store is asked
+    REQUIRE(answer);
+    CHECK(answer->ticket == "SR20260512001");
   }
   SECTION("satisfied with a comment") {
     auto answer = f.customer_says("1 师傅很专业", "m1");
