@@ -64,7 +64,8 @@ fi
 
 # servicebot's config for one run (fresh database directory each time).
 sb_config() {  # $1 = run directory, [$2 = reply mode rest|twiml]
-  local reply=${2:-rest}
+  local reply=""  # "rest" is the default: left out, so an older binary (SB_BEFORE) reads the config too
+  [ "${2:-rest}" != rest ] && reply=", \"reply\": \"$2\""
   cat >"$1/servicebot.json" <<EOF
 {
   "listen": { "address": "127.0.0.1", "port": $SB_PORT },
@@ -76,7 +77,7 @@ sb_config() {  # $1 = run directory, [$2 = reply mode rest|twiml]
   "limits": { "ip_per_second": 0, "max_connections": 20000 },
   "channels": {
     "sms": { "provider": "twilio", "account_sid": "$SID", "auth_token": "$TOKEN",
-             "from": "+15005550006", "api_base": "http://127.0.0.1:$GW_PORT", "reply": "$reply" }
+             "from": "+15005550006", "api_base": "http://127.0.0.1:$GW_PORT"$reply }
   },
   "catalog_file": "$ROOT/demo/catalog.json",
   "staff_file": "$ROOT/bench/data/staff.json",

@@ -17,10 +17,14 @@
 #        HISTORY_NOINDEX=1: in history, a third round on the seeded store with schema version 3's
 #          indexes dropped (what the store looked like before them)
 #        SEED=path/to/servicebot.db: a seeded store to reuse (copied, never written)
+#        SMS_REPLY=twiml: servicebot answers SMS in TwiML (channels.sms.reply); CEILING_TWIML=1 runs
+#          both modes in the ceiling section
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 SECTIONS=${SECTIONS:-ceiling scaling history live}
+SMS_REPLY=${SMS_REPLY:-rest}        # channels.sms.reply of every servicebot run over SMS (rest | twiml)
+CEILING_TWIML=${CEILING_TWIML:-0}   # 1: the ceiling section also runs servicebot with reply "twiml"
 PAIRS=${PAIRS:-3}
 DURATION=${DURATION:-20}
 WARMUP=${WARMUP:-3}
@@ -52,8 +56,10 @@ if [ "$PIN" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
 fi
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/machine.txt"
 
-sb_config() {  # $1 = run directory; the database is $1/var/servicebot.db
+sb_config() {  # $1 = run directory; the database is $1/var/servicebot.db; [$2 = SMS reply mode]
   mkdir -p "$1/var"
+  local mode=${2:-$SMS_REPLY} reply=""
+  [ "$mode" != rest ] && reply=", \"reply\": \"$mode\""
   cat >"$1/servicebot.json" <<EOF
 {
   "listen": { "address": "127.0.0.1", "port": $PORT },
@@ -63,7 +69,7 @@ sb_config() {  # $1 = run directory; the database is $1/var/servicebot.db
   "limits": { "ip_per_second": 0, "max_connections": 200000 },
   "channels": {
     "sms": { "provider": "twilio", "account_sid": "$SID", "auth_token": "$TOKEN", "from": "+15005550006",
-             "api_base": "http://127.0.0.1:$GW_PORT" },
+             "api_base": "http://127.0.0.1:$GW_PORT"$reply },
     "wechat": { "token": "benchtoken", "app_id": "wxbench000000000001", "app_secret": "bench-secret",
                 "encoding_aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "api_base": "http://127.0.0.1:$GW_PORT" }
   },
@@ -95,6 +101,11 @@ for section in $SECTIONS; do
       rm -rf "$OUT/ceil-sb-$i"
       run_sb "$OUT/ceil-sb-$i" "${sms[@]}" -c "$CONVERSATIONS" -d "$DURATION" --warmup "$WARMUP" \
         | tee -a "$OUT/ceiling.jsonl"
+      if [ "$CEILING_TWIML" = 1 ]; then  # the same with channels.sms.reply "twiml"
+        rm -rf "$OUT/ceil-twiml-$i"; sb_config "$OUT/ceil-twiml-$i" twiml
+        run_sb "$OUT/ceil-twiml-$i" "${sms[@]}" -c "$CONVERSATIONS" -d "$DURATION" --warmup "$WARMUP" \
+          --peer servicebot-twiml | tee -a "$OUT/ceiling.jsonl"
+      fi
       "${pin_gen[@]}" "$LOADGEN" --peer ceiling "${sms[@]}" --no-ticket-check --gateway-listen "127.0.0.1:$GW_PORT" \
         -c "$CONVERSATIONS" -d "$DURATION" --warmup "$WARMUP" --server-log "$OUT/ceiling-$i.log" \
         --spawn "${pin_server}$BUILD/bench/ceiling_server --port $PORT --api-base http://127.0.0.1:$GW_PORT" \
