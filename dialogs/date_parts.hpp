@@ -44,4 +44,8 @@ bool english_word(cursor& c, std::string_view word);
 // A day of the month: "15", "15th", "1st" (1-2 digits, not followed by a letter or digit).
 bool english_day(cursor& c, int& d);
 
+// A count from one to ten as a whole English word: "a", "one" .. "ten". False (cursor
+// unmoved) otherwise; digits are the caller's (each reader bounds them its own way).
+bool english_count_word(cursor& c, int& n);
+
 }  // namespace dialogs::date_parts

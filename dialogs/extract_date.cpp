@@ -122,6 +122,27 @@ bool english_day(cursor& c, int& d) {
   return true;
 }
 
+bool english_count_word(cursor& c, int& n) {
+  static constexpr std::array<std::pair<std::string_view, int>, 11> words{{{"a", 1},
+                                                                           {"one", 1},
+                                                                           {"two", 2},
+                                                                           {"three", 3},
+                                                                           {"four", 4},
+                                                                           {"five", 5},
+                                                                           {"six", 6},
+                                                                           {"seven", 7},
+                                                                           {"eight", 8},
+                                                                           {"nine", 9},
+                                                                           {"ten", 10}}};
+  for (auto [word, v] : words) {
+    if (english_word(c, word)) {
+      n = v;
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace date_parts
 
 std::optional<local_date> make_date(int y, int m, int d) {
@@ -459,29 +480,14 @@ std::optional<date_match> english_relative(cursor c, local_date today) {
     }
   }
   int n = 0, digits = 0;
-  static constexpr std::array<std::pair<std::string_view, int>, 12> words{{{"a", 1},
-                                                                           {"an", 1},
-                                                                           {"one", 1},
-                                                                           {"two", 2},
-                                                                           {"three", 3},
-                                                                           {"four", 4},
-                                                                           {"five", 5},
-                                                                           {"six", 6},
-                                                                           {"seven", 7},
-                                                                           {"eight", 8},
-                                                                           {"nine", 9},
-                                                                           {"ten", 10}}};
   bool have = false;
   if (c.digit_here()) {
     have = number(c, n, digits) && !c.digit_here();
+  } else if (english_word(c, "an")) {  // "an year ago": taken here, not by the requested-date reader
+    n = 1;
+    have = true;
   } else {
-    for (auto [word, v] : words) {
-      if (english_word(c, word)) {
-        n = v;
-        have = true;
-        break;
-      }
-    }
+    have = english_count_word(c, n);
   }
   if (!have) return std::nullopt;
   c.spaces();

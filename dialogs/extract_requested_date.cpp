@@ -10,6 +10,7 @@ namespace dialogs {
 namespace {
 
 using date_parts::cursor;
+using date_parts::english_count_word;
 using date_parts::english_day;
 using date_parts::english_word;
 using date_parts::month_name;
@@ -230,28 +231,11 @@ int english_weekday(cursor& c) {
 }
 
 bool english_number_word(cursor& c, int& n) {
-  static constexpr std::array<std::pair<std::string_view, int>, 11> words{{{"a", 1},
-                                                                           {"one", 1},
-                                                                           {"two", 2},
-                                                                           {"three", 3},
-                                                                           {"four", 4},
-                                                                           {"five", 5},
-                                                                           {"six", 6},
-                                                                           {"seven", 7},
-                                                                           {"eight", 8},
-                                                                           {"nine", 9},
-                                                                           {"ten", 10}}};
   if (c.digit_here()) {
     int digits = 0;
     return number(c, n, digits) && digits <= 2;
   }
-  for (auto [word, v] : words) {
-    if (english_word(c, word)) {
-      n = v;
-      return true;
-    }
-  }
-  return false;
+  return english_count_word(c, n);
 }
 
 // tomorrow, the day after tomorrow, (next) friday, the weekend, the 28th, within 3 days.
