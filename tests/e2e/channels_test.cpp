@@ -22,12 +22,7 @@ const std::string messages_path =
 // Fast retries so the tests see several attempts in a second or two.
 const std::string fast_outbox = R"("outbox": {"max_attempts": 3, "base_backoff_seconds": 1, "max_backoff_seconds": 1})";
 
-rapidjson::Document parse_json(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str());
-  REQUIRE_FALSE(d.HasParseError());
-  return d;
-}
+using e2e::parse_json;
 
 std::map<std::string, std::string> form(const std::string& body) {
   std::map<std::string, std::string> out;

@@ -1,5 +1,8 @@
 #include "tests/e2e/harness.hpp"
 
+#include "tests/e2e/fake_gateway.hpp"
+
+#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 
 #include <cctype>
@@ -26,6 +29,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -468,6 +472,83 @@ std::string awaiting(server& s, const std::string& channel, const std::string& i
   d.Parse(res.body.c_str());
   if (d.HasParseError() || !d.IsObject()) throw std::runtime_error("conversation lookup: not JSON: " + res.body);
   return d["awaiting"].IsNull() ? "null" : d["awaiting"].GetString();
+}
+
+rapidjson::Document parse_json(const std::string& text) {
+  rapidjson::Document d;
+  d.Parse(text.c_str());
+  INFO(text);
+  REQUIRE_FALSE(d.HasParseError());
+  return d;
+}
+
+http_result post(server& s, const std::string& target, const std::string& body, const std::string& token) {
+  return http_call(s.port(), "POST", target, body,
+                   {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
+}
+
+rapidjson::Document advance(server& s, long minutes) {
+  auto res = post(s, "/api/v1/admin/clock", "{\"advance_minutes\": " + std::to_string(minutes) + "}",
+                  server::admin_token);
+  INFO(res.body);
+  REQUIRE(res.status == 200);
+  return parse_json(res.body);
+}
+
+rapidjson::Document ticket(server& s, const std::string& number) {
+  auto res = s.get("/api/v1/tickets/" + number, server::supervisor_token);
+  REQUIRE(res.status == 200);
+  return parse_json(res.body);
+}
+
+std::string state_of(server& s, const std::string& number) { return ticket(s, number)["state"].GetString(); }
+
+std::string answer_until_confirmed(server& s, const std::string& openid, const std::map<std::string, std::string>& answers,
+                                   std::int64_t& msg_id, int turns) {
+  std::string last;
+  for (int turn = 0; turn < turns; ++turn) {
+    const auto slot = awaiting(s, openid);
+    CAPTURE(slot);
+    REQUIRE(answers.count(slot));
+    last = s.say(openid, answers.at(slot), msg_id++);
+    if (slot == "confirm") break;
+  }
+  std::smatch m;
+  REQUIRE(std::regex_search(last, m, std::regex{"SR[0-9]{11,}"}));
+  return m.str();
+}
+
+std::string twilio_messages_path() {
+  return std::string{"/2010-04-01/Accounts/"} + server::twilio_sid + "/Messages.json";
+}
+
+void answer_success(fake_gateway& gw) {
+  gw.fallback("/cgi-bin/token", {200, R"({"access_token":"TOKEN","expires_in":7200})"});
+  gw.fallback("/cgi-bin/message/", {200, R"({"errcode":0,"errmsg":"ok"})"});
+  gw.fallback(twilio_messages_path(), {201, R"({"sid":"SM1","status":"queued"})"});
+}
+
+server::options ticket_options(fake_gateway& gw, const std::string& staff_json) {
+  server::options o;
+  o.wechat_api_base = gw.base_url();
+  o.extra_channels = server::sms_block(gw.base_url());
+  o.extra_config = R"("test_clock": true, "limits": {"sender_per_minute": 0, "ip_per_second": 0})";
+  o.staff_json = staff_json;
+  return o;
+}
+
+bool sms_arrives(fake_gateway& gw, const std::string& to, std::vector<std::string> needles,
+                 std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  do {
+    std::string all;
+    for (const auto& r : gw.requests(twilio_messages_path()))
+      if (form_field(r.body, "To") == to) all += form_field(r.body, "Body");
+    if (std::all_of(needles.begin(), needles.end(), [&](const auto& n) { return all.find(n) != std::string::npos; }))
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  } while (std::chrono::steady_clock::now() < deadline);
+  return false;
 }
 
 }  // namespace e2e

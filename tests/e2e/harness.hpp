@@ -4,6 +4,9 @@
 
 #include <sys/types.h>
 
+#include <rapidjson/document.h>
+
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -12,6 +15,8 @@
 #include <vector>
 
 namespace e2e {
+
+class fake_gateway;
 
 struct http_result {
   int status = 0;
@@ -108,5 +113,36 @@ std::string query_escape(const std::string& s);
 // name, "null", or "<none>" when there is no conversation. The one-argument form is WeChat.
 std::string awaiting(server& s, const std::string& channel, const std::string& id);
 inline std::string awaiting(server& s, const std::string& openid) { return awaiting(s, "wechat", openid); }
+
+// ---- helpers for tests that drive tickets through the staff API (Catch2 assertions inside) ----
+
+// `text` parsed as JSON; fails the test (showing the text) when it is not JSON.
+rapidjson::Document parse_json(const std::string& text);
+// An authenticated JSON POST to the staff API (Bearer `token`).
+http_result post(server& s, const std::string& target, const std::string& body, const std::string& token);
+// Moves the test clock by `minutes` (0: only reads it) as the admin; returns the answer, whose
+// "now" is the bot's time after it ("2026-05-12T10:30:00+08:00").
+rapidjson::Document advance(server& s, long minutes);
+// The ticket `number` as the supervisor sees it (GET /api/v1/tickets/<number>).
+rapidjson::Document ticket(server& s, const std::string& number);
+// That ticket's "state" ("assigned", "locked", ...).
+std::string state_of(server& s, const std::string& number);
+// Answers what the WeChat conversation of `openid` awaits, from `answers` (slot -> text; a slot
+// without an answer fails the test), until it has answered "confirm", at most `turns` times;
+// `msg_id` numbers the messages. Returns the ticket number ("SR...") in the last reply.
+std::string answer_until_confirmed(server& s, const std::string& openid, const std::map<std::string, std::string>& answers,
+                                   std::int64_t& msg_id, int turns);
+
+// The path of Twilio's Messages resource for server::twilio_sid: where the bot sends SMS.
+std::string twilio_messages_path();
+// Makes `gw` answer as the WeChat API (token, messages) and Twilio (Messages) do on success.
+void answer_success(fake_gateway& gw);
+// Options for a ticket-workflow test: the WeChat API and Twilio at `gw` (staff notified by SMS),
+// the staff file `staff_json`, the test clock on, and no per-sender or per-IP limit (one customer
+// sends a whole intake and ratings within seconds).
+server::options ticket_options(fake_gateway& gw, const std::string& staff_json);
+// Waits until the SMS sent to `to` through `gw` together contain every needle.
+bool sms_arrives(fake_gateway& gw, const std::string& to, std::vector<std::string> needles,
+                 std::chrono::milliseconds timeout = std::chrono::seconds{5});
 
 }  // namespace e2e

@@ -10,31 +10,21 @@
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <map>
-#include <regex>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace {
 
-using namespace std::chrono_literals;
-
-const std::string twilio_path = std::string{"/2010-04-01/Accounts/"} + e2e::server::twilio_sid + "/Messages.json";
+using e2e::advance;
+using e2e::post;
+using e2e::sms_arrives;
+using e2e::state_of;
+using e2e::ticket;
 
 constexpr const char* engineer_phone = "+8613900000001";
 constexpr const char* supervisor_phone = "+8613900000009";
-
-rapidjson::Document parse_json(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str());
-  INFO(text);
-  REQUIRE_FALSE(d.HasParseError());
-  return d;
-}
 
 // A supervisor, one laundry engineer (on duty or not), an admin; all notified by SMS.
 std::string staff_json(bool engineer_on_duty) {
@@ -50,38 +40,9 @@ std::string staff_json(bool engineer_on_duty) {
 }
 
 e2e::server::options options(e2e::fake_gateway& gw, bool engineer_on_duty) {
-  gw.fallback("/cgi-bin/token", {200, R"({"access_token":"TOKEN","expires_in":7200})"});
-  gw.fallback("/cgi-bin/message/", {200, R"({"errcode":0,"errmsg":"ok"})"});
-  gw.fallback(twilio_path, {201, R"({"sid":"SM1","status":"queued"})"});
-  e2e::server::options o;
-  o.wechat_api_base = gw.base_url();
-  o.extra_channels = e2e::server::sms_block(gw.base_url());
-  o.extra_config = R"("test_clock": true, "limits": {"sender_per_minute": 0, "ip_per_second": 0})";
-  o.staff_json = staff_json(engineer_on_duty);
-  return o;
+  e2e::answer_success(gw);
+  return e2e::ticket_options(gw, staff_json(engineer_on_duty));
 }
-
-e2e::http_result post(e2e::server& s, const std::string& target, const std::string& body, const std::string& token) {
-  return e2e::http_call(s.port(), "POST", target, body,
-                        {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
-}
-
-// Moves the test clock; returns the bot's time after it ("2026-05-12T10:30:00+08:00").
-std::string advance(e2e::server& s, long minutes) {
-  auto res = post(s, "/api/v1/admin/clock", "{\"advance_minutes\": " + std::to_string(minutes) + "}",
-                  e2e::server::admin_token);
-  INFO(res.body);
-  REQUIRE(res.status == 200);
-  return parse_json(res.body)["now"].GetString();
-}
-
-rapidjson::Document ticket(e2e::server& s, const std::string& number) {
-  auto res = s.get("/api/v1/tickets/" + number, e2e::server::supervisor_token);
-  REQUIRE(res.status == 200);
-  return parse_json(res.body);
-}
-
-std::string state_of(e2e::server& s, const std::string& number) { return ticket(s, number)["state"].GetString(); }
 
 // The history's events named `event`, as their detail JSON members' `reason` (or "").
 std::vector<std::string> events(e2e::server& s, const std::string& number, const std::string& event) {
@@ -93,20 +54,6 @@ std::vector<std::string> events(e2e::server& s, const std::string& number, const
     out.push_back(reason != e["detail"].MemberEnd() && reason->value.IsString() ? reason->value.GetString() : "");
   }
   return out;
-}
-
-// Waits until SMS to `to` together contain every needle.
-bool sms_arrives(e2e::fake_gateway& gw, const std::string& to, std::vector<std::string> needles) {
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  do {
-    std::string all;
-    for (const auto& r : gw.requests(twilio_path))
-      if (e2e::form_field(r.body, "To") == to) all += e2e::form_field(r.body, "Body");
-    if (std::all_of(needles.begin(), needles.end(), [&](const auto& n) { return all.find(n) != std::string::npos; }))
-      return true;
-    std::this_thread::sleep_for(20ms);
-  } while (std::chrono::steady_clock::now() < deadline);
-  return false;
 }
 
 // ---- calendar arithmetic on the bot's local time ("YYYY-MM-DDTHH:MM:SS+08:00") ----
@@ -154,17 +101,7 @@ std::string intake(e2e::server& s, const std::string& openid, std::int64_t& msg_
                                                    {"name", "张先生"},        {"confirm", "确认"},
                                                    {"model", "ABC-2000"},     {"problem", "脱水时噪音很大"}};
   s.say(openid, "ABC-2000洗衣机脱水时噪音很大,希望后天上门", msg_id++);
-  std::string last;
-  for (int turn = 0; turn < 12; ++turn) {
-    const auto slot = e2e::awaiting(s, openid);
-    CAPTURE(slot);
-    REQUIRE(answers.count(slot));
-    last = s.say(openid, answers.at(slot), msg_id++);
-    if (slot == "confirm") break;
-  }
-  std::smatch m;
-  REQUIRE(std::regex_search(last, m, std::regex{"SR[0-9]{11,}"}));
-  return m.str();
+  return e2e::answer_until_confirmed(s, openid, answers, msg_id, 12);
 }
 
 }  // namespace
@@ -175,7 +112,7 @@ TEST_CASE("Requested date: no engineer by the end of that day locks the ticket; 
   e2e::server s{options(gw, /*engineer_on_duty=*/false)};
   s.start();
   std::int64_t msg = 11000;
-  const std::string before = advance(s, 0);
+  const std::string before = advance(s, 0)["now"].GetString();
   const std::string wanted = civil_from_days(local_seconds(before) / 86400 + 2);  // 后天
   auto number = intake(s, "oRequestedDate1", msg);
   auto t = ticket(s, number);
@@ -184,7 +121,7 @@ TEST_CASE("Requested date: no engineer by the end of that day locks the ticket; 
   CHECK(sms_arrives(gw, supervisor_phone, {number, wanted}));  // the pending notice names the date
 
   SECTION("(a) still pending: not locked before the day ends (the respond breach does not lock), locked after") {
-    const long to_end = minutes_until_end_of(advance(s, 0), wanted);
+    const long to_end = minutes_until_end_of(advance(s, 0)["now"].GetString(), wanted);
     REQUIRE(to_end > 24 * 60);
     advance(s, to_end - 2);
     CHECK(state_of(s, number) == "pending_assignment");
@@ -201,7 +138,7 @@ TEST_CASE("Requested date: no engineer by the end of that day locks the ticket; 
                        e2e::server::supervisor_token);
     REQUIRE(assign.status == 200);
     CHECK(sms_arrives(gw, engineer_phone, {number, wanted}));  // the assignment names the date
-    const long to_end = minutes_until_end_of(advance(s, 0), wanted);
+    const long to_end = minutes_until_end_of(advance(s, 0)["now"].GetString(), wanted);
     advance(s, to_end - 2);
     CHECK(state_of(s, number) == "assigned");
     advance(s, 4);
@@ -219,7 +156,7 @@ TEST_CASE("Requested date: no engineer by the end of that day locks the ticket; 
     advance(s, 60);
     s.kill9();
     s.start();
-    const long to_end = minutes_until_end_of(advance(s, 0), wanted);
+    const long to_end = minutes_until_end_of(advance(s, 0)["now"].GetString(), wanted);
     advance(s, to_end - 2);
     CHECK(state_of(s, number) == "pending_assignment");
     advance(s, 4);
@@ -244,7 +181,7 @@ TEST_CASE("Requested date: an engineer who reported progress before the date kee
   auto progress = post(s, "/api/v1/tickets/" + number + "/progress", R"({"step": "remote", "note": "电话指导"})",
                        e2e::server::engineer_token);
   REQUIRE(progress.status == 200);
-  advance(s, minutes_until_end_of(advance(s, 0), wanted) + 5);
+  advance(s, minutes_until_end_of(advance(s, 0)["now"].GetString(), wanted) + 5);
   CHECK(state_of(s, number) == "in_progress");
   CHECK(events(s, number, "requested_date_missed").empty());
   CHECK(events(s, number, "locked").empty());

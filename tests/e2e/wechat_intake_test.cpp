@@ -10,12 +10,7 @@
 
 namespace {
 
-rapidjson::Document parse_json(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str());
-  REQUIRE_FALSE(d.HasParseError());
-  return d;
-}
+using e2e::parse_json;
 
 std::int64_t count_rows(const std::string& db, const std::string& sql) {
   sqlite3* h = nullptr;

@@ -22,21 +22,20 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::string twilio_path = std::string{"/2010-04-01/Accounts/"} + e2e::server::twilio_sid + "/Messages.json";
+using e2e::advance;
+using e2e::answer_success;
+using e2e::parse_json;
+using e2e::post;
+using e2e::sms_arrives;
+using e2e::state_of;
+using e2e::ticket;
+
 const std::string cs_path = "/cgi-bin/message/custom/send";
 
 constexpr const char* engineer3_token = "e3-secret-token";
 constexpr const char* engineer_phone = "+8613900000001";
 constexpr const char* engineer3_phone = "+8613900000003";
 constexpr const char* supervisor_phone = "+8613900000009";
-
-rapidjson::Document parse_json(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str());
-  INFO(text);
-  REQUIRE_FALSE(d.HasParseError());
-  return d;
-}
 
 // Staff: a supervisor and two laundry engineers, all notified by SMS; an admin.
 std::string staff_json(bool engineers_on_duty = true) {
@@ -55,43 +54,9 @@ std::string staff_json(bool engineers_on_duty = true) {
   ]})";
 }
 
-// The fake WeChat API and Twilio, answering success.
-void answer_success(e2e::fake_gateway& gw) {
-  gw.fallback("/cgi-bin/token", {200, R"({"access_token":"TOKEN","expires_in":7200})"});
-  gw.fallback("/cgi-bin/message/", {200, R"({"errcode":0,"errmsg":"ok"})"});
-  gw.fallback(twilio_path, {201, R"({"sid":"SM1","status":"queued"})"});
-}
-
 e2e::server::options workflow_options(e2e::fake_gateway& gw, bool engineers_on_duty = true) {
-  e2e::server::options o;
-  o.wechat_api_base = gw.base_url();
-  o.extra_channels = e2e::server::sms_block(gw.base_url());
-  // One customer sends a whole intake and ratings within seconds: no per-sender or per-IP limit.
-  o.extra_config = R"("test_clock": true, "limits": {"sender_per_minute": 0, "ip_per_second": 0})";
-  o.staff_json = staff_json(engineers_on_duty);
-  return o;
+  return e2e::ticket_options(gw, staff_json(engineers_on_duty));
 }
-
-e2e::http_result post(e2e::server& s, const std::string& target, const std::string& body, const std::string& token) {
-  return e2e::http_call(s.port(), "POST", target, body,
-                        {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
-}
-
-rapidjson::Document advance(e2e::server& s, int minutes) {
-  auto res = post(s, "/api/v1/admin/clock", "{\"advance_minutes\": " + std::to_string(minutes) + "}",
-                  e2e::server::admin_token);
-  INFO(res.body);
-  REQUIRE(res.status == 200);
-  return parse_json(res.body);
-}
-
-rapidjson::Document ticket(e2e::server& s, const std::string& number) {
-  auto res = s.get("/api/v1/tickets/" + number, e2e::server::supervisor_token);
-  REQUIRE(res.status == 200);
-  return parse_json(res.body);
-}
-
-std::string state_of(e2e::server& s, const std::string& number) { return ticket(s, number)["state"].GetString(); }
 
 std::vector<std::string> history(e2e::server& s, const std::string& number) {
   auto t = ticket(s, number);
@@ -103,21 +68,6 @@ std::vector<std::string> history(e2e::server& s, const std::string& number) {
 bool has_event(e2e::server& s, const std::string& number, const std::string& event) {
   auto h = history(s, number);
   return std::find(h.begin(), h.end(), event) != h.end();
-}
-
-// Waits until an SMS to `to` whose body contains every needle reached the fake Twilio.
-bool sms_arrives(e2e::fake_gateway& gw, const std::string& to, std::vector<std::string> needles,
-                 std::chrono::milliseconds timeout = 5s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  do {
-    std::string all;
-    for (const auto& r : gw.requests(twilio_path))
-      if (e2e::form_field(r.body, "To") == to) all += e2e::form_field(r.body, "Body");
-    if (std::all_of(needles.begin(), needles.end(), [&](const auto& n) { return all.find(n) != std::string::npos; }))
-      return true;
-    std::this_thread::sleep_for(20ms);
-  } while (std::chrono::steady_clock::now() < deadline);
-  return false;
 }
 
 // Waits until a WeChat customer-service message to `openid` containing `needle` was sent.
@@ -142,17 +92,7 @@ std::string intake(e2e::server& s, const std::string& openid, std::int64_t& msg_
       {"complaint_reason", "2"}};
   for (const auto& [slot, answer] : overrides) answers[slot] = answer;
   s.say(openid, first, msg_id++);
-  std::string last;
-  for (int turn = 0; turn < 14; ++turn) {
-    auto slot = e2e::awaiting(s, openid);
-    CAPTURE(slot);
-    REQUIRE(answers.count(slot));
-    last = s.say(openid, answers.at(slot), msg_id++);
-    if (slot == "confirm") break;
-  }
-  std::smatch m;
-  REQUIRE(std::regex_search(last, m, std::regex{"SR[0-9]{11,}"}));
-  return m.str();
+  return e2e::answer_until_confirmed(s, openid, answers, msg_id, 14);
 }
 
 // Engineer E001 reports on-site progress and resolves.
