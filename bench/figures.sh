@@ -17,6 +17,9 @@
 #        HISTORY_NOINDEX=1: in history, a third round on the seeded store with schema version 3's
 #          indexes dropped (what the store looked like before them)
 #        SEED=path/to/servicebot.db: a seeded store to reuse (copied, never written)
+#        STORE=mysql: servicebot on a private MariaDB (.ci/mariadb.sh, SB_MARIADB_DIR defaults to
+#          /tmp/servicebot-bench-mariadb; mariadbd itself is not pinned), a fresh database per run;
+#          the history section needs SQLite (seed_history writes a SQLite file) and is skipped
 #        SMS_REPLY=twiml: servicebot answers SMS in TwiML (channels.sms.reply); CEILING_TWIML=1 runs
 #          both modes in the ceiling section
 set -euo pipefail
@@ -25,6 +28,7 @@ cd "$ROOT"
 SECTIONS=${SECTIONS:-ceiling scaling history live}
 SMS_REPLY=${SMS_REPLY:-rest}        # channels.sms.reply of every servicebot run over SMS (rest | twiml)
 CEILING_TWIML=${CEILING_TWIML:-0}   # 1: the ceiling section also runs servicebot with reply "twiml"
+STORE=${STORE:-sqlite}              # sqlite | mysql
 PAIRS=${PAIRS:-3}
 DURATION=${DURATION:-20}
 WARMUP=${WARMUP:-3}
@@ -50,6 +54,26 @@ if [ "$SKIP_BUILD" != 1 ]; then
     || { tail -30 "$OUT/build.log" >&2; exit 1; }
 fi
 LOADGEN=$BUILD/bench/loadgen
+
+if [ "$STORE" = mysql ]; then
+  export SB_MARIADB_DIR=${SB_MARIADB_DIR:-/tmp/servicebot-bench-mariadb}
+  eval "$(bash "$ROOT/.ci/mariadb.sh" start)"
+  # SB_TEST_MYSQL is "host=..;port=..;user=..;password=..;database=.."; the user may create
+  # databases named after that one.
+  IFS=';' read -r -a dsn_parts <<<"$SB_TEST_MYSQL"
+  declare -A dsn
+  for part in "${dsn_parts[@]}"; do dsn[${part%%=*}]=${part#*=}; done
+fi
+store_block() {  # $1 = run directory: SQLite there, or a fresh (dropped and created) MariaDB database
+  if [ "$STORE" != mysql ]; then
+    echo "{ \"driver\": \"sqlite\", \"path\": \"$1/var/servicebot.db\" }"
+    return
+  fi
+  local db="${dsn[database]}_bench"
+  mariadb --protocol=tcp -h "${dsn[host]}" -P "${dsn[port]}" -u "${dsn[user]}" -p"${dsn[password]}" \
+    -e "DROP DATABASE IF EXISTS \`$db\`; CREATE DATABASE \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" >&2
+  echo "{ \"driver\": \"mysql\", \"host\": \"${dsn[host]}\", \"port\": ${dsn[port]}, \"user\": \"${dsn[user]}\", \"password\": \"${dsn[password]}\", \"database\": \"$db\", \"pool_size\": 4 }"
+}
 pin_server=""; pin_gen=()
 if [ "$PIN" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
   pin_server="taskset -c 0 "; pin_gen=(taskset -c 1)
@@ -65,7 +89,7 @@ sb_config() {  # $1 = run directory; the database is $1/var/servicebot.db; [$2 =
   "listen": { "address": "127.0.0.1", "port": $PORT },
   "public_base_url": "http://127.0.0.1:$PORT",
   "default_language": "en", "timezone": "UTC", "log_level": "$LOG_LEVEL",
-  "store": { "driver": "sqlite", "path": "$1/var/servicebot.db" },
+  "store": $(store_block "$1"),
   "limits": { "ip_per_second": 0, "max_connections": 200000 },
   "channels": {
     "sms": { "provider": "twilio", "account_sid": "$SID", "auth_token": "$TOKEN", "from": "+15005550006",
@@ -125,6 +149,7 @@ for section in $SECTIONS; do
       --drain 30 | tee -a "$OUT/scaling.jsonl"
     ;;
   history)
+    if [ "$STORE" = mysql ]; then echo "== history: skipped (seed_history writes SQLite only)"; continue; fi
     echo "== history: SMS intake on an empty store vs $HISTORY stored tickets"
     seed=${SEED:-$OUT/seed/var/servicebot.db}
     if [ ! -f "$seed" ]; then
