@@ -4,7 +4,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <span>
 
 namespace bot {
 
@@ -135,26 +137,47 @@ void store_executor::writer_loop(std::unique_ptr<store::connection> conn) {
     std::vector<store::unit_of_work> units;
     units.reserve(batch.size());
     for (auto& j : batch) units.push_back(std::move(std::get<store::unit_of_work>(j.fn)));
-    std::vector<std::exception_ptr> results;
-    try {
+    // Commits `part` as one transaction; a deadlock or certification failure rolled all of it
+    // back, so running the same units again is safe. Throws the last store_error.
+    auto commit = [&](std::span<const store::unit_of_work> part, int retries) {
       for (int attempt = 0;; ++attempt) {
         try {
           if (!conn) conn = backend_.open(true);
-          results = conn->write_batch(units);
-          break;
+          return conn->write_batch(part);
         } catch (const store::store_error& e) {
-          // A deadlock or certification failure rolled the whole batch back; nothing of it was
-          // kept, so running the same units again is safe.
-          if (e.code() != store::errc::conflict || attempt >= options_.conflict_retries) throw;
+          if (e.code() != store::errc::conflict || attempt >= retries) throw;
           std::this_thread::sleep_for(std::chrono::milliseconds(5 << attempt));
         }
       }
+    };
+    std::vector<std::exception_ptr> results;
+    try {
+      // A batch that keeps deadlocking (several writers on a server database meeting on a hot
+      // row such as the day's ticket sequence) is split after one retry: each unit then commits
+      // on its own, so one unlucky group does not turn into 503s for all its requests.
+      results = commit(units, units.size() > 1 ? std::min(1, options_.conflict_retries) : options_.conflict_retries);
     } catch (const store::store_error& e) {
-      spdlog::error("event=store_batch_failed units={} code={} error=\"{}\"", batch.size(), store::to_string(e.code()),
-                    e.what());
-      results.assign(batch.size(), std::current_exception());
-      // Reconnect before the next batch: the connection may be broken.
-      if (e.code() == store::errc::unavailable) conn.reset();
+      if (e.code() == store::errc::conflict && units.size() > 1) {
+        spdlog::warn("event=store_batch_split units={} reason=conflict", units.size());
+        results.assign(units.size(), nullptr);
+        for (std::size_t i = 0; i < units.size(); ++i) {
+          try {
+            results[i] = commit(std::span<const store::unit_of_work>(&units[i], 1), options_.conflict_retries).front();
+          } catch (const store::store_error& one) {
+            spdlog::error("event=store_unit_failed code={} error=\"{}\"", store::to_string(one.code()), one.what());
+            results[i] = std::current_exception();
+            if (one.code() == store::errc::unavailable) conn.reset();
+          } catch (...) {
+            results[i] = std::current_exception();
+          }
+        }
+      } else {
+        spdlog::error("event=store_batch_failed units={} code={} error=\"{}\"", batch.size(),
+                      store::to_string(e.code()), e.what());
+        results.assign(batch.size(), std::current_exception());
+        // Reconnect before the next batch: the connection may be broken.
+        if (e.code() == store::errc::unavailable) conn.reset();
+      }
     } catch (...) {
       results.assign(batch.size(), std::current_exception());
     }
