@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/mysql/mysql_backend.hpp"
@@ -21,5 +22,10 @@ std::int64_t connection_id(connection& c);
 // returns its rows as text (NULL as ""). For statements that take no bound values: CREATE /
 // DROP DATABASE, KILL, counts. Throws store_error.
 std::vector<std::vector<std::string>> run_sql(const options& server, const std::string& sql);
+
+// The test server named by SB_TEST_MYSQL: "host=...;port=...;user=...;password=...;database=..."
+// (what .ci/mariadb.sh prints). Throws std::runtime_error naming what is wrong: an item without
+// '=', an unknown key, a port that is not 1..65535, no database.
+options parse_test_server(std::string_view text);
 
 }  // namespace store::mysql::testing

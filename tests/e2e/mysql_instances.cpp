@@ -21,37 +21,6 @@ namespace e2e::mysql {
 
 namespace {
 
-int to_port(const std::string& value) {
-  if (value.empty() || value.size() > 5 || value.find_first_not_of("0123456789") != std::string::npos)
-    throw std::runtime_error("SB_TEST_MYSQL: port is not a number");
-  const int port = std::stoi(value);
-  if (port < 1 || port > 65535) throw std::runtime_error("SB_TEST_MYSQL: port out of range");
-  return port;
-}
-
-// "host=...;port=...;user=...;password=...;database=..." (as tests/store/mysql_backend.cpp reads it).
-store::mysql::options parse_connection(std::string_view text) {
-  store::mysql::options o;
-  while (!text.empty()) {
-    const auto end = text.find(';');
-    const std::string_view item = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-    if (item.empty()) continue;
-    const auto equals = item.find('=');
-    if (equals == std::string_view::npos) throw std::runtime_error("SB_TEST_MYSQL: expected key=value");
-    const std::string key(item.substr(0, equals));
-    const std::string value(item.substr(equals + 1));
-    if (key == "host") o.host = value;
-    else if (key == "port") o.port = to_port(value);
-    else if (key == "user") o.user = value;
-    else if (key == "password") o.password = value;
-    else if (key == "database") o.database = value;
-    else throw std::runtime_error("SB_TEST_MYSQL: unknown key " + key);
-  }
-  if (o.database.empty()) throw std::runtime_error("SB_TEST_MYSQL: database is missing");
-  return o;
-}
-
 // The value of the export line .ci/mariadb.sh prints on stdout.
 store::mysql::options parse_export_line(const std::string& out) {
   const std::string marker = "export SB_TEST_MYSQL='";
@@ -59,7 +28,7 @@ store::mysql::options parse_export_line(const std::string& out) {
   if (at == std::string::npos) throw std::runtime_error("mariadb.sh printed no export line: " + out);
   const auto begin = at + marker.size();
   const auto end = out.find('\'', begin);
-  return parse_connection(out.substr(begin, end - begin));
+  return store::mysql::testing::parse_test_server(out.substr(begin, end - begin));
 }
 
 std::string json_string(const std::string& text) {
@@ -82,7 +51,7 @@ std::string read_file(const std::string& path) {
 
 std::optional<store::mysql::options> test_server_or_skip() {
   const char* value = std::getenv("SB_TEST_MYSQL");
-  if (value && *value) return parse_connection(value);
+  if (value && *value) return store::mysql::testing::parse_test_server(value);
   const char* ci = std::getenv("CI");
   // Under CI a green run must mean MariaDB was tested (style.md §17); locally, say it loudly.
   if (ci && std::string_view(ci) == "true")

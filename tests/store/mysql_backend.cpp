@@ -31,46 +31,6 @@ namespace store_tests {
 
 namespace {
 
-int to_port(std::string_view value) {
-  int port = 0;
-  for (char c : value) {
-    if (c < '0' || c > '9' || port > 65535) throw std::runtime_error("SB_TEST_MYSQL: port is not a number");
-    port = port * 10 + (c - '0');
-  }
-  if (value.empty() || port == 0 || port > 65535) throw std::runtime_error("SB_TEST_MYSQL: port out of range");
-  return port;
-}
-
-// "host=...;port=...;user=...;password=...;database=..." (see backends.hpp).
-store::mysql::options parse_connection(std::string_view text) {
-  store::mysql::options o;
-  while (!text.empty()) {
-    const auto end = text.find(';');
-    const std::string_view item = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-    if (item.empty()) continue;
-    const auto equals = item.find('=');
-    if (equals == std::string_view::npos) throw std::runtime_error("SB_TEST_MYSQL: expected key=value");
-    const std::string_view key = item.substr(0, equals);
-    const std::string value(item.substr(equals + 1));
-    if (key == "host") {
-      o.host = value;
-    } else if (key == "port") {
-      o.port = to_port(value);
-    } else if (key == "user") {
-      o.user = value;
-    } else if (key == "password") {
-      o.password = value;
-    } else if (key == "database") {
-      o.database = value;
-    } else {
-      throw std::runtime_error("SB_TEST_MYSQL: unknown key " + std::string(key));
-    }
-  }
-  if (o.database.empty()) throw std::runtime_error("SB_TEST_MYSQL: database is missing");
-  return o;
-}
-
 // Database names go into CREATE / DROP DATABASE as identifiers (they cannot be bound).
 bool plain_identifier(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
@@ -134,7 +94,7 @@ class mysql_test_database final : public test_database {
 }  // namespace
 
 std::unique_ptr<test_database> make_mysql_test_database(std::string_view connection) {
-  return std::make_unique<mysql_test_database>(parse_connection(connection));
+  return std::make_unique<mysql_test_database>(store::mysql::testing::parse_test_server(connection));
 }
 
 }  // namespace store_tests
@@ -159,7 +119,7 @@ const std::string& mysql_tags() {
 std::unique_ptr<store_tests::mysql_test_database> mysql_database() {
   const char* connection = mysql_connection_string();
   if (!connection) throw std::runtime_error("SB_TEST_MYSQL is not set: start a server with .ci/mariadb.sh");
-  return std::make_unique<store_tests::mysql_test_database>(store_tests::parse_connection(connection));
+  return std::make_unique<store_tests::mysql_test_database>(store::mysql::testing::parse_test_server(connection));
 }
 
 struct migrated_mysql {
