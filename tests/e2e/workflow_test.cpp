@@ -54,9 +54,14 @@ std::string staff_json(bool engineers_on_duty = true) {
   ]})";
 }
 
+// The fake gateways answer every call with success; the bot runs with the staff above.
 e2e::server::options workflow_options(e2e::fake_gateway& gw, bool engineers_on_duty = true) {
+  answer_success(gw);
   return e2e::ticket_options(gw, staff_json(engineers_on_duty));
 }
+
+// WeChat template ids, for the tests that watch the planner fall back to template messages.
+const std::string wechat_templates = R"("template_ids": {"progress": "TPL_PROGRESS", "survey": "TPL_SURVEY"})";
 
 std::vector<std::string> history(e2e::server& s, const std::string& number) {
   auto t = ticket(s, number);
@@ -112,7 +117,6 @@ void work_and_resolve(e2e::server& s, const std::string& number, const std::stri
 TEST_CASE("The closed loop: assignment reaches the engineer, progress and the survey reach the customer",
           "[e2e][workflow]") {
   e2e::fake_gateway gw;
-  answer_success(gw);
   e2e::server s{workflow_options(gw)};
   s.start();
   std::int64_t msg = 5000;
@@ -262,9 +266,8 @@ TEST_CASE("The closed loop: assignment reaches the engineer, progress and the su
 TEST_CASE("WeChat outbound: the survey as a menu, window closed → template message, expired token → refresh",
           "[e2e][workflow][wechat]") {
   e2e::fake_gateway gw;
-  answer_success(gw);
   auto options = workflow_options(gw);
-  options.wechat_extra = R"("template_ids": {"progress": "TPL_PROGRESS", "survey": "TPL_SURVEY"})";
+  options.wechat_extra = wechat_templates;
   e2e::server s{options};
   s.start();
   std::int64_t msg = 7000;
@@ -366,7 +369,6 @@ TEST_CASE("WeChat outbound: the survey as a menu, window closed → template mes
 TEST_CASE("Suspended tickets stop the SLA clock; resuming moves the deadline by the time on hold",
           "[e2e][workflow][sla]") {
   e2e::fake_gateway gw;
-  answer_success(gw);
   e2e::server s{workflow_options(gw)};
   s.start();
   std::int64_t msg = 8000;
@@ -397,7 +399,6 @@ TEST_CASE("Suspended tickets stop the SLA clock; resuming moves the deadline by 
 TEST_CASE("A critical ticket alerts the engineer by SMS even when they are notified on WeChat",
           "[e2e][workflow][critical]") {
   e2e::fake_gateway gw;
-  answer_success(gw);
   auto options = workflow_options(gw);
   options.staff_json = std::string{R"({"staff": [
     {"id": "S001", "name": "王主管", "role": "supervisor", "notify": {"channel": "sms", "address": ")"} +
@@ -424,7 +425,6 @@ TEST_CASE("A critical ticket alerts the engineer by SMS even when they are notif
 TEST_CASE("The test clock jumping past the lease of a send under way does not send it twice",
           "[e2e][workflow][outbox]") {
   e2e::fake_gateway gw;
-  answer_success(gw);
   e2e::server s{workflow_options(gw)};
   s.start();
   std::int64_t msg = 9500;
@@ -447,7 +447,6 @@ TEST_CASE("The test clock jumping past the lease of a send under way does not se
 
 TEST_CASE("Two rejected resolutions lock the ticket for the service manager", "[e2e][workflow]") {
   e2e::fake_gateway gw;
-  answer_success(gw);
   e2e::server s{workflow_options(gw)};
   s.start();
   std::int64_t msg = 6000;
@@ -470,7 +469,6 @@ TEST_CASE("Two rejected resolutions lock the ticket for the service manager", "[
 
 TEST_CASE("Nobody eligible: supervisors told at once, locked at the response deadline", "[e2e][workflow]") {
   e2e::fake_gateway gw;
-  answer_success(gw);
   e2e::server s{workflow_options(gw, /*engineers_on_duty=*/false)};
   s.start();
   std::int64_t msg = 7000;
@@ -489,7 +487,6 @@ TEST_CASE("Nobody eligible: supervisors told at once, locked at the response dea
 
 TEST_CASE("A restart in the middle keeps every timer and the test clock", "[e2e][workflow][restart]") {
   e2e::fake_gateway gw;
-  answer_success(gw);
   e2e::server s{workflow_options(gw)};
   s.start();
   std::int64_t msg = 8000;
@@ -509,7 +506,6 @@ TEST_CASE("The test clock exists only with test_clock: true, for admins", "[e2e]
   plain.start();
   CHECK(post(plain, "/api/v1/admin/clock", R"({"advance_minutes": 5})", e2e::server::admin_token).status == 404);
   e2e::fake_gateway gw;
-  answer_success(gw);
   e2e::server s{workflow_options(gw)};
   s.start();
   CHECK(post(s, "/api/v1/admin/clock", R"({"advance_minutes": 5})", e2e::server::supervisor_token).status == 403);
@@ -586,7 +582,6 @@ const rapidjson::Value* find_event(const rapidjson::Document& t, const std::stri
 TEST_CASE("A complaint about an engineer goes to a supervisor, has a 1 h SLA and a follow-up visit",
           "[e2e][workflow][complaint]") {
   e2e::fake_gateway gw;
-  answer_success(gw);
   e2e::server s{workflow_options(gw)};
   s.start();
   std::int64_t msg = 10000;
@@ -654,10 +649,9 @@ TEST_CASE("A complaint about an engineer goes to a supervisor, has a 1 h SLA and
 
 TEST_CASE("A service agreement shortens the SLA and its covered part is not charged", "[e2e][workflow][agreement]") {
   e2e::fake_gateway gw;
-  answer_success(gw);
   auto options = workflow_options(gw);
   options.extra_config += R"(, "agreements_file": ")" + agreements_file("sla", R"(, "engineers": ["E003"])") + "\"";
-  options.wechat_extra = R"("template_ids": {"progress": "TPL_PROGRESS", "survey": "TPL_SURVEY"})";
+  options.wechat_extra = wechat_templates;
   e2e::server s{options};
   s.start();
   std::int64_t msg = 11000;
@@ -713,7 +707,6 @@ TEST_CASE("A service agreement shortens the SLA and its covered part is not char
 TEST_CASE("An agreement's visit plan creates a held ticket that a supervisor confirms before the customer hears",
           "[e2e][workflow][agreement][visit]") {
   e2e::fake_gateway gw;
-  answer_success(gw);
   auto options = workflow_options(gw);
   options.extra_config += R"(, "agreements_file": ")" +
                           agreements_file("visit", R"(, "visit_plan": {"every_days": 90, "first_visit": ")" +
@@ -768,9 +761,8 @@ TEST_CASE("An agreement's visit plan creates a held ticket that a supervisor con
 
 TEST_CASE("A purifier bought 170 days ago with a 180-day cycle gets a maintenance reminder", "[e2e][workflow][maintenance]") {
   e2e::fake_gateway gw;
-  answer_success(gw);
   auto options = workflow_options(gw);
-  options.wechat_extra = R"("template_ids": {"progress": "TPL_PROGRESS", "survey": "TPL_SURVEY"})";
+  options.wechat_extra = wechat_templates;
   e2e::server s{options};
   s.start();
   std::int64_t msg = 12000;
