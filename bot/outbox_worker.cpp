@@ -1,5 +1,6 @@
 #include "bot/outbox_worker.hpp"
 
+#include "bot/json_object.hpp"
 #include "bot/metrics.hpp"
 #include "bot/outbound.hpp"
 
@@ -204,8 +205,7 @@ net::awaitable<void> outbox_worker::deliver(store::outbox_entry entry) {
       tx.mark_outbox_sent(id, now);
       if (!plan.empty() && !ticket.empty())
         tx.append_event({ticket, now, "bot", "delivered",
-                         "{\"outbox_id\":" + std::to_string(id) + ",\"channel\":\"" + channel + "\",\"plan\":\"" +
-                             plan + "\"}"});
+                         json_object{}.num("outbox_id", id).str("channel", channel).str("plan", plan).json()});
     };
   } else {
     const bool dead = result.result == send_result::outcome::permanent || entry.attempts >= options_.max_attempts;

@@ -937,26 +937,22 @@ std::optional<survey_answer> take_survey_reply(store::transaction& tx, const app
   if (message.kind != "text" || message.text.empty()) return std::nullopt;
   // Same channel only (a reply on another channel is a new conversation there). Newest first:
   // the latest resolution is the one asked about.
+  auto awaits_rating = [&](const store::ticket_record& c) {
+    return c.channel == message.channel && c.state == "resolved" && c.satisfaction_score.empty();
+  };
+  auto first_awaiting = [&](const std::vector<store::ticket_record>& tickets) -> std::optional<store::ticket_record> {
+    if (auto it = std::find_if(tickets.begin(), tickets.end(), awaits_rating); it != tickets.end()) return *it;
+    return std::nullopt;
+  };
   std::optional<store::ticket_record> t;
-  if (recent) {
-    for (const auto& candidate : *recent)
-      if (candidate.channel == message.channel && candidate.state == "resolved" &&
-          candidate.satisfaction_score.empty()) {
-        t = candidate;
-        break;
-      }
-  }
+  if (recent) t = first_awaiting(*recent);
   if (!t && (!recent || recent->size() >= static_cast<std::size_t>(recent_ticket_limit))) {
     store::ticket_filter f;
     f.customer_id = customer.id;
     f.channel = message.channel;
     f.state = "resolved";
     f.limit = recent_ticket_limit;
-    for (auto& candidate : tx.list_tickets(f).tickets)
-      if (candidate.satisfaction_score.empty()) {
-        t = std::move(candidate);
-        break;
-      }
+    t = first_awaiting(tx.list_tickets(f).tickets);
   }
   if (!t) return std::nullopt;
 
