@@ -1,10 +1,12 @@
 #include "store/sqlite/sqlite_backend.hpp"
 
+#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <system_error>
+#include <thread>
 
 #include "store/sqlite/database.hpp"
 #include "store/sqlite/migrations.hpp"
@@ -46,7 +48,14 @@ class sqlite_connection final : public connection {
     db_.exec(("PRAGMA busy_timeout = " + std::to_string(busy_timeout_ms)).c_str());
     // WAL lets readers keep their snapshot while the writer commits, and readers never block it.
     // The mode is stored in the file, so this is a no-op after the first connection set it.
-    db_.exec("PRAGMA journal_mode = WAL");
+    // Switching a fresh file needs an exclusive lock, and SQLite answers BUSY at once, without
+    // calling the busy handler, while another connection is opening the same file (several
+    // processes or store threads starting together): wait for it as busy_timeout would.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+    while ((db_.try_exec("PRAGMA journal_mode = WAL") & 0xff) == SQLITE_BUSY &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    db_.exec("PRAGMA journal_mode = WAL");  // a no-op now, or throws what the last attempt met
     // FULL: in WAL mode, NORMAL does not fsync the log at each commit, so a power loss could drop
     // the last transactions after the webhook that caused them was answered 200 and the gateway
     // stopped retrying. FULL makes COMMIT return only once the WAL is on disk.
