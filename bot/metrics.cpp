@@ -8,8 +8,12 @@
 #include <prometheus/text_serializer.h>
 
 #include <array>
+#include <charconv>
+#include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 
 namespace bot::metrics {
 namespace {
@@ -17,8 +21,10 @@ namespace {
 namespace pm = prometheus;
 
 // Seconds, 1 ms .. 10 s: webhook answers must stay well under WeChat's 5 s.
-pm::Histogram::BucketBoundaries latency_buckets() {
-  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+const pm::Histogram::BucketBoundaries& latency_buckets() {
+  static const pm::Histogram::BucketBoundaries buckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                       0.25,  0.5,    1,     2.5,  5,     10};
+  return buckets;
 }
 
 // Every state a ticket can be in (contract: Ticket): each gets a gauge, so a state that empties
@@ -111,36 +117,75 @@ registry_state& state() {
 
 std::string str(std::string_view v) { return std::string{v}; }
 
+// The metric of `family` with these label values. Family::Add builds a label map, hashes it and
+// takes the family's mutex on every call, several times per message on the hot path (issue 7);
+// what it returns lives as long as the registry, so each thread remembers it by the values.
+struct key_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view k) const noexcept { return std::hash<std::string_view>{}(k); }
+};
+
+template <class T, class... Extra>
+T& child(pm::Family<T>& family, std::initializer_list<std::pair<const char*, std::string_view>> labels,
+         const Extra&... extra) {
+  thread_local std::unordered_map<std::string, T*, key_hash, std::equal_to<>> known;
+  // The family's address, then each value followed by a separator no label value contains.
+  std::array<char, 256> buffer;
+  std::size_t size = 0;
+  const auto* family_address = static_cast<const void*>(&family);
+  std::memcpy(buffer.data(), &family_address, sizeof family_address);
+  size += sizeof family_address;
+  for (const auto& [name, value] : labels) {
+    if (size + value.size() + 1 > buffer.size()) {  // unusually long: not remembered
+      pm::Labels map;
+      for (const auto& [n, v] : labels) map.emplace(n, str(v));
+      return family.Add(map, extra...);
+    }
+    std::memcpy(buffer.data() + size, value.data(), value.size());
+    size += value.size();
+    buffer[size++] = '\x1f';
+  }
+  const std::string_view key{buffer.data(), size};
+  if (auto found = known.find(key); found != known.end()) return *found->second;
+  pm::Labels map;
+  for (const auto& [n, v] : labels) map.emplace(n, str(v));
+  T& metric = family.Add(map, extra...);
+  known.emplace(std::string{key}, &metric);
+  return metric;
+}
+
 }  // namespace
 
 void http_request(std::string_view route, std::string_view method, int status, double seconds) {
   auto& s = state();
-  s.requests.Add({{"route", str(route)}, {"method", str(method)}, {"status", std::to_string(status)}}).Increment();
-  s.request_seconds.Add({{"route", str(route)}}, latency_buckets()).Observe(seconds);
+  std::array<char, 8> code{};
+  const auto written = std::to_chars(code.data(), code.data() + code.size(), status).ptr;
+  child(s.requests, {{"route", route}, {"method", method}, {"status", {code.data(), written}}}).Increment();
+  child(s.request_seconds, {{"route", route}}, latency_buckets()).Observe(seconds);
 }
 
 void inbound_message(std::string_view channel, std::string_view kind, bool duplicate, bool ticket_opened,
                      bool deflected) {
   auto& s = state();
   if (duplicate) {
-    s.dedupe.Add({{"channel", str(channel)}}).Increment();
+    child(s.dedupe, {{"channel", channel}}).Increment();
     return;
   }
-  s.inbound.Add({{"channel", str(channel)}, {"kind", str(kind)}}).Increment();
-  if (ticket_opened) s.dialogs.Add({{"channel", str(channel)}, {"outcome", "completed"}}).Increment();
-  if (deflected) s.dialogs.Add({{"channel", str(channel)}, {"outcome", "deflected"}}).Increment();
+  child(s.inbound, {{"channel", channel}, {"kind", kind}}).Increment();
+  if (ticket_opened) child(s.dialogs, {{"channel", channel}, {"outcome", "completed"}}).Increment();
+  if (deflected) child(s.dialogs, {{"channel", channel}, {"outcome", "deflected"}}).Increment();
 }
 
 void signature_failure(std::string_view channel) { state().signature.Add({{"channel", str(channel)}}).Increment(); }
 
 void outbound_send(std::string_view channel, std::string_view result) {
-  state().outbound.Add({{"channel", str(channel)}, {"result", str(result)}}).Increment();
+  child(state().outbound, {{"channel", channel}, {"result", result}}).Increment();
 }
 
 void sla_breach(std::string_view sla) { state().sla.Add({{"sla", str(sla)}}).Increment(); }
 
 void store_call(bool write, double seconds) {
-  state().store_seconds.Add({{"kind", write ? "write" : "read"}}, latency_buckets()).Observe(seconds);
+  child(state().store_seconds, {{"kind", write ? "write" : "read"}}, latency_buckets()).Observe(seconds);
 }
 
 void limited(std::string_view scope) { state().limited.Add({{"scope", str(scope)}}).Increment(); }

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -85,7 +86,8 @@ class database {
 
   // A statement for `sql`, prepared once per connection and reused. If the cached copy is in use
   // further up the stack, a one-off copy is prepared instead of clobbering it.
-  statement prepare(const std::string& sql);
+  // Looked up by the text itself: no std::string is built for a literal on every call.
+  statement prepare(std::string_view sql);
 
   // Runs parameterless SQL (transaction control, pragmas, schema DDL); may hold several statements.
   void exec(const char* sql);
@@ -104,8 +106,12 @@ class database {
   };
 
   sqlite3* db_ = nullptr;
+  struct text_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
+  };
   // Node-based map: the address of each in_use flag stays valid while statements point at it.
-  std::unordered_map<std::string, cached_statement> cache_;
+  std::unordered_map<std::string, cached_statement, text_hash, std::equal_to<>> cache_;
 };
 
 }  // namespace store::sqlite
