@@ -2,6 +2,9 @@
 
 #include <phonenumbers/phonenumberutil.h>
 
+#include <optional>
+#include <set>
+
 namespace dialogs {
 namespace {
 
@@ -70,11 +73,38 @@ std::optional<phone_match> extract_phone(std::string_view folded, const std::vec
   return std::nullopt;
 }
 
+namespace {
+
+// The national significant number of a stored E.164 form: the digits after its country calling
+// code (calling codes are prefix-free, 1 to 3 digits). What a full Parse gives for these, without
+// its regular expressions, on every summary the bot writes (issue 7). nullopt: not plain E.164.
+std::optional<std::string> national_of_e164(std::string_view e164) {
+  static const std::set<int> calling_codes = [] {
+    std::set<int> codes;
+    PhoneNumberUtil::GetInstance()->GetSupportedCallingCodes(&codes);
+    return codes;
+  }();
+  if (e164.size() < 4 || e164.size() > 16 || e164.front() != '+') return std::nullopt;
+  for (std::size_t i = 1; i < e164.size(); ++i)
+    if (e164[i] < '0' || e164[i] > '9') return std::nullopt;
+  int code = 0;
+  for (std::size_t length = 1; length <= 3; ++length) {
+    code = code * 10 + (e164[length] - '0');
+    // libphonenumber wants at least 2 digits after the code (MIN_LENGTH_FOR_NSN).
+    if (calling_codes.count(code) && e164.size() - 1 - length >= 2) return std::string(e164.substr(1 + length));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::string mask_phone(std::string_view e164) {
   std::string national(e164);
   const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
   PhoneNumber number;
-  if (util->Parse(std::string(e164), "ZZ", &number) == PhoneNumberUtil::NO_PARSING_ERROR) {
+  if (auto fast = national_of_e164(e164)) {
+    national = std::move(*fast);
+  } else if (util->Parse(std::string(e164), "ZZ", &number) == PhoneNumberUtil::NO_PARSING_ERROR) {
     national.clear();  // libphonenumber appends to its output string
     util->GetNationalSignificantNumber(number, &national);
   } else if (!national.empty() && national.front() == '+') {

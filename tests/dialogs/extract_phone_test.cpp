@@ -46,6 +46,10 @@ TEST_CASE("mask_phone hides the middle of the national number", "[dialogs][phone
       {"+861012345678", "101****5678"},
       {"", "****"},
       {"+12", "****12"},
+      {"+442079460958", "207****0958"},   // 2-digit calling code
+      {"+390612345678", "061****5678"},   // Italy keeps the leading 0 in the national number
+      {"+353871234567", "871****4567"},    // 3-digit calling code
+      {"+86 138 0013 5678", "138****5678"},  // not plain E.164: parsed by libphonenumber
   }));
   CAPTURE(input);
   CHECK(mask_phone(input) == expected);
