@@ -205,6 +205,8 @@ void sqlite_transaction::set_inbound_reply(std::string_view channel, std::string
 customer_record sqlite_transaction::find_or_create_customer(std::string_view channel, std::string_view channel_id,
                                                             std::int64_t now) {
   require_writable("find_or_create_customer");
+  // Nearly every message comes from a known customer: one read, and the insert only for a new one.
+  if (auto known = find_customer_by_identity(channel, channel_id)) return std::move(*known);
   {
     auto insert = db_.prepare(
         "INSERT INTO customers (channel, channel_id, created_at) VALUES (?, ?, ?) "
@@ -225,7 +227,8 @@ void sqlite_transaction::update_customer(const customer_record& c) {
 }
 
 std::optional<customer_record> sqlite_transaction::find_customer(std::int64_t id) {
-  auto st = db_.prepare("SELECT " + customer_columns + " FROM customers WHERE id = ?");
+  static const std::string sql = "SELECT " + customer_columns + " FROM customers WHERE id = ?";
+  auto st = db_.prepare(sql);
   st.bind_all(id);
   if (!st.next()) return std::nullopt;
   return read_customer(st);
@@ -233,7 +236,8 @@ std::optional<customer_record> sqlite_transaction::find_customer(std::int64_t id
 
 std::optional<customer_record> sqlite_transaction::find_customer_by_identity(std::string_view channel,
                                                                              std::string_view channel_id) {
-  auto st = db_.prepare("SELECT " + customer_columns + " FROM customers WHERE channel = ? AND channel_id = ?");
+  static const std::string sql = "SELECT " + customer_columns + " FROM customers WHERE channel = ? AND channel_id = ?";
+  auto st = db_.prepare(sql);
   st.bind_all(channel, channel_id);
   if (!st.next()) return std::nullopt;
   return read_customer(st);
@@ -373,8 +377,9 @@ void sqlite_transaction::load_attachments(ticket_record& t) {
 void sqlite_transaction::insert_ticket(const ticket_record& t) {
   require_writable("insert_ticket");
   {
-    auto st = db_.prepare("INSERT INTO tickets (" + ticket_columns +
-                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    static const std::string sql = "INSERT INTO tickets (" + ticket_columns +
+                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    auto st = db_.prepare(sql);
     st.bind_all(t.number, t.type, t.priority, t.state, t.stage, t.channel, t.language, t.customer_id, t.customer_name,
                 t.phone, t.channel_id, t.customer_no, t.model, t.serial, t.purchase_date, t.in_warranty, t.problem,
                 t.service_method, t.assignee, t.respond_by, t.resolve_by, t.onsite_by, t.breached, t.satisfaction_score,
@@ -411,7 +416,8 @@ void sqlite_transaction::update_ticket(const ticket_record& t) {
 std::optional<ticket_record> sqlite_transaction::find_ticket(std::string_view number) {
   std::optional<ticket_record> t;
   {
-    auto st = db_.prepare("SELECT " + ticket_columns + " FROM tickets WHERE number = ?");
+    static const std::string sql = "SELECT " + ticket_columns + " FROM tickets WHERE number = ?";
+    auto st = db_.prepare(sql);
     st.bind_all(number);
     if (!st.next()) return std::nullopt;
     t = read_ticket(st);
@@ -623,7 +629,8 @@ std::int64_t sqlite_transaction::count_outbox(std::string_view state) {
 }
 
 std::optional<outbox_entry> sqlite_transaction::find_outbox(std::int64_t id) {
-  auto st = db_.prepare("SELECT " + outbox_columns + " FROM outbox WHERE id = ?");
+  static const std::string sql = "SELECT " + outbox_columns + " FROM outbox WHERE id = ?";
+  auto st = db_.prepare(sql);
   st.bind_all(id);
   if (!st.next()) return std::nullopt;
   return read_outbox(st);
@@ -721,7 +728,8 @@ void sqlite_transaction::cancel_timers(std::string_view ticket, std::string_view
 }
 
 std::vector<timer_record> sqlite_transaction::ticket_timers(std::string_view ticket) {
-  auto st = db_.prepare("SELECT " + timer_columns + " FROM timers WHERE ticket = ? ORDER BY due_at, id");
+  static const std::string sql = "SELECT " + timer_columns + " FROM timers WHERE ticket = ? ORDER BY due_at, id";
+  auto st = db_.prepare(sql);
   st.bind_all(ticket);
   std::vector<timer_record> out;
   while (st.next()) out.push_back(read_timer(st));
