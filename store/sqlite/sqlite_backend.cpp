@@ -27,6 +27,11 @@ constexpr int busy_timeout_ms = 5000;
 const std::string savepoint_unit = "SAVEPOINT unit";
 const std::string release_unit = "RELEASE unit";
 const std::string rollback_to_unit = "ROLLBACK TO unit";
+// Transaction control as cached statements too: sqlite3_exec parses its text on every call, and
+// these run once per batch / per read job.
+const std::string begin_immediate = "BEGIN IMMEDIATE";
+const std::string begin_deferred = "BEGIN";
+const std::string commit = "COMMIT";
 
 bool is_store_error(const std::exception_ptr& ep, errc code) {
   try {
@@ -98,7 +103,7 @@ class sqlite_connection final : public connection {
     if (!writer_) throw store_error(errc::internal, "write_batch on a reader connection");
     // IMMEDIATE takes the write lock now, so a unit never fails halfway on a lock upgrade
     // (SQLITE_BUSY_SNAPSHOT) and concurrent writers queue on busy_timeout instead.
-    db_.exec("BEGIN IMMEDIATE");
+    db_.prepare(begin_immediate).run();
     std::vector<std::exception_ptr> results(units.size());
     try {
       sqlite_transaction tx(db_, true);
@@ -112,7 +117,7 @@ class sqlite_connection final : public connection {
           rollback_unit(results[i]);
         }
       }
-      db_.exec("COMMIT");
+      db_.prepare(commit).run();
     } catch (...) {
       // Nothing of the batch may survive; the rollback's own failure adds nothing useful.
       if (db_.in_transaction()) db_.try_exec("ROLLBACK");
@@ -124,11 +129,11 @@ class sqlite_connection final : public connection {
   void read(const unit_of_work& fn) override {
     // Deferred: the snapshot is taken at the first read and held until the end, so fn sees one
     // consistent state even while the writer commits.
-    db_.exec("BEGIN");
+    db_.prepare(begin_deferred).run();
     try {
       sqlite_transaction tx(db_, false);
       fn(tx);
-      db_.exec("COMMIT");
+      db_.prepare(commit).run();
     } catch (...) {
       if (db_.in_transaction()) db_.try_exec("ROLLBACK");
       throw;
