@@ -22,9 +22,11 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -94,14 +96,17 @@ class log_flusher {
   std::jthread thread_;  // last: it uses the members above
 };
 
+// Logs what a data-file set holds (never a token: staff are counted, not listed).
+void log_data_files(std::string_view event, const bot::data_files& files) {
+  spdlog::info("event={} products={} knowledge={} staff={} rules={} agreements={}", event,
+               files.catalog.products.size(), files.catalog.knowledge.size(), files.staff.size(),
+               files.rules.assignment.size(), files.agreements.size());
+}
+
 int run(const bot::config& cfg, bool migrate_only) {
-  bot::app a{cfg, bot::load_catalog(cfg.catalog_file), bot::load_staff(cfg.staff_file), bot::load_rules(cfg.rules_file),
-             templates::library::embedded(), bot::clock{cfg.timezone}, nullptr, std::nullopt};
-  bot::check_rules_against_catalog(a.rules, a.catalog, cfg.rules_file);
-  a.agreements = bot::load_agreements(cfg.agreements_file);
-  bot::check_agreements_against_catalog(a.agreements, a.catalog, cfg.agreements_file);
-  bot::check_agreements_against_staff(a.agreements, a.staff, cfg.agreements_file);
-  a.catalog.prepare();  // normalised model/alias keys, computed once instead of per message
+  bot::app a{cfg, std::make_shared<const bot::data_files>(bot::load_data_files(cfg)), templates::library::embedded(),
+             cfg.timezone};
+  log_data_files("data_files_loaded", *a.files());
   if (cfg.wechat && !cfg.wechat->encoding_aes_key.empty()) {
     a.wechat_key = channels::wechat::decode_aes_key(cfg.wechat->encoding_aes_key);
     if (!a.wechat_key) throw bot::config_error("channels.wechat.encoding_aes_key: not a 43-character EncodingAESKey");

@@ -31,11 +31,12 @@ void timer_worker::stop(std::function<void()> done) {
 
 net::awaitable<void> timer_worker::loop() {
   // Agreement visit plans get their next timer once the store answers (programs.hpp).
-  bool visits_ensured = app_.agreements.empty();
+  bool visits_ensured = app_.files()->agreements.empty();
   while (!stopping_.load()) {
     if (!visits_ensured) {
       try {
         std::function<bool(store::transaction&)> ensure = [this](store::transaction& tx) {
+          const files_pin pin{app_};
           programs::ensure_visit_timers(tx, app_, app_.clock.now());
           return true;
         };
@@ -90,6 +91,7 @@ net::awaitable<int> timer_worker::run_once() {
     // The firing and the completion commit together: a timer is never completed without its
     // effect, nor applied twice by one worker.
     std::function<bool(store::transaction&)> fire = [&a, timer](store::transaction& tx) {
+      const files_pin pin{a};  // one snapshot of the data files for the whole firing
       const bool applied = workflow::fire_timer(tx, a, timer, a.clock.now());
       tx.complete_timer(timer.id);
       return applied;
