@@ -103,6 +103,26 @@ void log_data_files(std::string_view event, const bot::data_files& files) {
                files.rules.assignment.size(), files.agreements.size());
 }
 
+// SIGHUP (contract: "Data files ... loaded at start (and on SIGHUP)"): loads and checks every
+// data file as at start and swaps the whole set in, or, on any problem, logs it and keeps the
+// old set entirely. Handlers and units already running finish on the set they started with.
+// The config file is not read again. Re-arms itself until `signals` is cancelled.
+void await_reload(net::signal_set& signals, bot::app& a) {
+  signals.async_wait([&signals, &a](boost::system::error_code ec, int) {
+    if (ec) return;  // cancelled at shutdown
+    try {
+      auto next = std::make_shared<const bot::data_files>(bot::load_data_files(a.cfg));
+      a.replace_files(next);
+      log_data_files("reloaded", *next);
+    } catch (const bot::data_file_error& e) {
+      spdlog::error("event=reload_failed file={} error=\"{}\" action=kept_previous", e.file(), e.what());
+    } catch (const std::exception& e) {  // out of memory: still no reason to stop serving
+      spdlog::error("event=reload_failed error=\"{}\" action=kept_previous", e.what());
+    }
+    await_reload(signals, a);
+  });
+}
+
 int run(const bot::config& cfg, bool migrate_only) {
   bot::app a{cfg, std::make_shared<const bot::data_files>(bot::load_data_files(cfg)), templates::library::embedded(),
              cfg.timezone};
@@ -183,6 +203,11 @@ int run(const bot::config& cfg, bool migrate_only) {
   server_limits.ip_burst = lim.ip_burst;
   server_limits.trust_forwarded_for = lim.trust_forwarded_for;
 
+  // SIGHUP reloads the data files; armed before "listening", so a SIGHUP sent as soon as that
+  // line appears never meets the default action (terminate).
+  net::signal_set reload_signals{ioc, SIGHUP};
+  await_reload(reload_signals, a);
+
   bot::router routes{bot::make_routes(a)};
   bot::http_server server{ioc, routes, server_limits};
   auto port = server.listen(cfg.listen_address, static_cast<unsigned short>(cfg.listen_port));
@@ -195,6 +220,7 @@ int run(const bot::config& cfg, bool migrate_only) {
   signals.async_wait([&](boost::system::error_code ec, int signo) {
     if (ec) return;
     spdlog::info("event=shutdown signal={} action=drain", signo);
+    reload_signals.cancel();
     // Stop taking requests, finish in-flight ones, then let the outbox finish its sends.
     server.drain(std::chrono::seconds(10), [&ioc, &outbox, &timers] {
       timers.stop([&ioc, &outbox] { outbox.stop([&ioc] { ioc.stop(); }); });
