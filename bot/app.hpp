@@ -1,5 +1,6 @@
 #pragma once
 // Everything a request handler needs, built once at start (no globals), and the route table.
+// The data files are the one part that changes while running (SIGHUP): see app::files().
 
 #include "bot/clock.hpp"
 #include "bot/config.hpp"
@@ -10,7 +11,9 @@
 #include "dialogs/catalog.hpp"
 #include "templates/library.hpp"
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,10 +21,10 @@
 namespace bot {
 
 struct app {
+  // `files`: the first snapshot of the data files (load_data_files). `timezone` as for clock.
+  app(config c, std::shared_ptr<const data_files> files, templates::library t, const std::string& timezone);
+
   config cfg;
-  dialogs::catalog catalog;
-  std::vector<staff_member> staff;
-  bot::rules rules;
   templates::library texts;
   bot::clock clock;
   store_executor* store = nullptr;
@@ -40,8 +43,39 @@ struct app {
   std::function<net::awaitable<int>()> run_outbox_once;
   // Per-customer message rate (config limits.sender_*); null: no limit. Set by main.
   rate_limiter* sender_limiter = nullptr;
-  // Service agreements (agreements_file); empty without one. Set by main.
-  std::vector<agreement> agreements;
+
+  // The data files (catalog, staff, rules, agreements) every request reads. SIGHUP replaces
+  // them whole (main.cpp), so a handler or a unit of work takes them once at its start and
+  // keeps that snapshot to the end: one consistent set, and pointers into it (a staff member,
+  // a product) stay valid while it holds the snapshot. Inside a files_pin on this thread: the
+  // pinned snapshot, so every function a unit calls reads the same one; else the current one.
+  // Never null. Any thread.
+  std::shared_ptr<const data_files> files() const;
+  // Makes `next` the snapshot for every handler and unit that starts from now on; those
+  // running keep theirs (the old set is freed when the last of them ends). Any thread.
+  void replace_files(std::shared_ptr<const data_files> next);
+
+ private:
+  std::atomic<std::shared_ptr<const data_files>> files_;
+};
+
+// Pins a snapshot of a's data files on this thread while alive: every a.files() on it returns
+// that snapshot. A write or read unit starts with one, so the workflow functions it calls, each
+// taking a.files() itself, all see the set its handler authenticated against. Synchronous code
+// only (a unit runs on one store thread without suspending; a coroutine may resume elsewhere:
+// there keep the shared_ptr in a local instead). Pins nest; the inner one wins until it ends.
+class files_pin {
+ public:
+  files_pin(const app& a, std::shared_ptr<const data_files> files);
+  explicit files_pin(const app& a) : files_pin(a, a.files()) {}  // the current (or outer pinned) set
+  ~files_pin();
+  files_pin(const files_pin&) = delete;
+  files_pin& operator=(const files_pin&) = delete;
+
+ private:
+  const app* previous_app_;
+  const std::shared_ptr<const data_files>* previous_files_;
+  std::shared_ptr<const data_files> files_;
 };
 
 // The full route table: webhooks, staff API, operations endpoints.

@@ -1029,4 +1029,29 @@ void check_agreements_against_staff(const std::vector<agreement>& list, const st
     }
 }
 
+data_files load_data_files(const config& cfg) {
+  data_files files;
+  // Each step names the file its problem is in, so a reload that fails can say which to fix.
+  auto step = [](const std::string& file, auto&& load) {
+    try {
+      load();
+    } catch (const std::exception& e) {
+      throw data_file_error(file, e.what());
+    }
+  };
+  step(cfg.catalog_file, [&] { files.catalog = load_catalog(cfg.catalog_file); });
+  step(cfg.staff_file, [&] { files.staff = load_staff(cfg.staff_file); });
+  step(cfg.rules_file, [&] {
+    files.rules = load_rules(cfg.rules_file);
+    check_rules_against_catalog(files.rules, files.catalog, cfg.rules_file);
+  });
+  step(cfg.agreements_file, [&] {
+    files.agreements = load_agreements(cfg.agreements_file);
+    check_agreements_against_catalog(files.agreements, files.catalog, cfg.agreements_file);
+    check_agreements_against_staff(files.agreements, files.staff, cfg.agreements_file);
+  });
+  files.catalog.prepare();  // normalised model/alias keys, computed once instead of per message
+  return files;
+}
+
 }  // namespace bot

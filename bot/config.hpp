@@ -1,7 +1,8 @@
 #pragma once
 // The config file and the data files it names (contract: "Config file", "Data files").
 // Loading is strict: unknown keys and wrong types are errors naming the key path
-// (e.g. "channels.wechat.cs_quota: expected integer"). Loaded once at start on the main thread.
+// (e.g. "channels.wechat.cs_quota: expected integer"). The config file is loaded once at start;
+// the data files at start and again on SIGHUP (load_data_files).
 
 #include "dialogs/catalog.hpp"
 
@@ -10,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace bot {
@@ -205,5 +207,30 @@ void check_agreements_against_staff(const std::vector<agreement>& list, const st
 // model and every `when.line` a line some product has, since a typo there would make the
 // rule never match. `rules_path` is the file named in the message. Throws config_error.
 void check_rules_against_catalog(const rules& r, const dialogs::catalog& catalog, const std::string& rules_path);
+
+// The four data files as one set (contract: "Data files"): what every handler and unit of work
+// reads, replaced whole on SIGHUP (bot/app.hpp), never changed in place.
+struct data_files {
+  dialogs::catalog catalog;  // prepared (catalog::prepare)
+  std::vector<staff_member> staff;
+  bot::rules rules;
+  std::vector<agreement> agreements;  // empty without agreements_file
+};
+
+// A data-file problem found by load_data_files; file() is the file to fix (for a cross-check,
+// the file that refers to something missing: rules or agreements, not the catalog).
+class data_file_error : public config_error {
+ public:
+  data_file_error(std::string file, const std::string& what) : config_error(what), file_(std::move(file)) {}
+  const std::string& file() const noexcept { return file_; }
+
+ private:
+  std::string file_;
+};
+
+// Loads every data file `cfg` names and cross-checks them (rules and agreements against the
+// catalog, agreements against the staff), then prepares the catalog: the same steps at start and
+// on SIGHUP. Throws data_file_error on the first problem. Blocking (reads files); any thread.
+data_files load_data_files(const config& cfg);
 
 }  // namespace bot

@@ -152,6 +152,9 @@ inbound_outcome handle_inbound(store::transaction& tx, const app& a, const chann
   inbound_outcome out;
   // Outbox entries enqueued by this step (replies, workflow notifications) carry the request id.
   request_scope scope{delivery.request_id};
+  // One snapshot of the data files for the whole unit, whatever a SIGHUP does meanwhile (app.hpp).
+  const files_pin pin{a};
+  const auto files = a.files();
 
   // Dedupe first: a gateway retry (possibly overlapping the first delivery) replays the answer.
   if (!tx.record_inbound({message.channel, message.provider_id, message.from, now, ""})) {
@@ -198,17 +201,17 @@ inbound_outcome handle_inbound(store::transaction& tx, const app& a, const chann
   }
 
   dialogs::context ctx;
-  ctx.products = &a.catalog;
+  ctx.products = &files->catalog;
   ctx.now = now;
   ctx.today = a.clock.local_day(now);
-  ctx.idle_timeout_minutes = a.rules.dialog_idle_timeout_minutes;
+  ctx.idle_timeout_minutes = files->rules.dialog_idle_timeout_minutes;
   ctx.default_language = a.cfg.default_language;
   if (!customer.phone.empty()) ctx.channel_phone = customer.phone;
   // Complaints may name an engineer, a department or a product, for one of the reasons.
-  for (const auto& s : a.staff)
+  for (const auto& s : files->staff)
     if (s.role == "engineer") ctx.engineers.push_back({s.id, s.name});
-  ctx.departments = a.rules.complaints.departments;
-  for (const auto& r : a.rules.complaints.reasons)
+  ctx.departments = files->rules.complaints.departments;
+  for (const auto& r : files->rules.complaints.reasons)
     ctx.complaint_reasons.push_back({r.id, r.label, r.label_en, r.keywords});
   for (const auto& t : recent) {
     if (t.state == "closed" || t.state == "cancelled") continue;

@@ -22,9 +22,11 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -107,14 +109,37 @@ class log_flusher {
   std::jthread thread_;  // last: it uses the members above
 };
 
+// Logs what a data-file set holds (never a token: staff are counted, not listed).
+void log_data_files(std::string_view event, const bot::data_files& files) {
+  spdlog::info("event={} products={} knowledge={} staff={} rules={} agreements={}", event,
+               files.catalog.products.size(), files.catalog.knowledge.size(), files.staff.size(),
+               files.rules.assignment.size(), files.agreements.size());
+}
+
+// SIGHUP (contract: "Data files ... loaded at start (and on SIGHUP)"): loads and checks every
+// data file as at start and swaps the whole set in, or, on any problem, logs it and keeps the
+// old set entirely. Handlers and units already running finish on the set they started with.
+// The config file is not read again. Re-arms itself until `signals` is cancelled.
+void await_reload(net::signal_set& signals, bot::app& a) {
+  signals.async_wait([&signals, &a](boost::system::error_code ec, int) {
+    if (ec) return;  // cancelled at shutdown
+    try {
+      auto next = std::make_shared<const bot::data_files>(bot::load_data_files(a.cfg));
+      a.replace_files(next);
+      log_data_files("reloaded", *next);
+    } catch (const bot::data_file_error& e) {
+      spdlog::error("event=reload_failed file={} error=\"{}\" action=kept_previous", e.file(), e.what());
+    } catch (const std::exception& e) {  // out of memory: still no reason to stop serving
+      spdlog::error("event=reload_failed error=\"{}\" action=kept_previous", e.what());
+    }
+    await_reload(signals, a);
+  });
+}
+
 int run(const bot::config& cfg, bool migrate_only) {
-  bot::app a{cfg, bot::load_catalog(cfg.catalog_file), bot::load_staff(cfg.staff_file), bot::load_rules(cfg.rules_file),
-             templates::library::embedded(), bot::clock{cfg.timezone}, nullptr, std::nullopt};
-  bot::check_rules_against_catalog(a.rules, a.catalog, cfg.rules_file);
-  a.agreements = bot::load_agreements(cfg.agreements_file);
-  bot::check_agreements_against_catalog(a.agreements, a.catalog, cfg.agreements_file);
-  bot::check_agreements_against_staff(a.agreements, a.staff, cfg.agreements_file);
-  a.catalog.prepare();  // normalised model/alias keys, computed once instead of per message
+  bot::app a{cfg, std::make_shared<const bot::data_files>(bot::load_data_files(cfg)), templates::library::embedded(),
+             cfg.timezone};
+  log_data_files("data_files_loaded", *a.files());
   if (cfg.wechat && !cfg.wechat->encoding_aes_key.empty()) {
     a.wechat_key = channels::wechat::decode_aes_key(cfg.wechat->encoding_aes_key);
     if (!a.wechat_key) throw bot::config_error("channels.wechat.encoding_aes_key: not a 43-character EncodingAESKey");
@@ -191,6 +216,11 @@ int run(const bot::config& cfg, bool migrate_only) {
   server_limits.ip_burst = lim.ip_burst;
   server_limits.trust_forwarded_for = lim.trust_forwarded_for;
 
+  // SIGHUP reloads the data files; armed before "listening", so a SIGHUP sent as soon as that
+  // line appears never meets the default action (terminate).
+  net::signal_set reload_signals{ioc, SIGHUP};
+  await_reload(reload_signals, a);
+
   bot::router routes{bot::make_routes(a)};
   bot::http_server server{ioc, routes, server_limits};
   auto port = server.listen(cfg.listen_address, static_cast<unsigned short>(cfg.listen_port));
@@ -203,6 +233,7 @@ int run(const bot::config& cfg, bool migrate_only) {
   signals.async_wait([&](boost::system::error_code ec, int signo) {
     if (ec) return;
     spdlog::info("event=shutdown signal={} action=drain", signo);
+    reload_signals.cancel();
     // Stop taking requests, finish in-flight ones, then let the outbox finish its sends.
     server.drain(std::chrono::seconds(10), [&ioc, &outbox, &timers] {
       timers.stop([&ioc, &outbox] { outbox.stop([&ioc] { ioc.stop(); }); });

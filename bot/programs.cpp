@@ -104,7 +104,8 @@ struct maintenance_subject {
 };
 
 int cycle_days(const app& a, const std::string& model) {
-  const auto* product = a.catalog.find_model(model);
+  const auto files = a.files();
+  const auto* product = files->catalog.find_model(model);
   return product ? product->maintenance_cycle_days : 0;
 }
 
@@ -121,7 +122,7 @@ void schedule_maintenance(store::transaction& tx, const app& a, const maintenanc
   if (due < *today) due += ((*today - due + cycle - 1) / cycle) * cycle;
   const std::string due_date = calendar::from_days(due);
   const auto remind_at =
-      std::max(now, morning_of(a, calendar::from_days(due - a.rules.maintenance.remind_days_before)));
+      std::max(now, morning_of(a, calendar::from_days(due - a.files()->rules.maintenance.remind_days_before)));
   tx.cancel_timers(s.key(), "maintenance_remind");
   store::timer_record timer;
   timer.kind = "maintenance_remind";
@@ -134,7 +135,8 @@ void schedule_maintenance(store::transaction& tx, const app& a, const maintenanc
 }
 
 std::string product_label(const app& a, const std::string& model, const std::string& language) {
-  const auto* p = a.catalog.find_model(model);
+  const auto files = a.files();
+  const auto* p = files->catalog.find_model(model);
   if (!p) return model;
   const std::string& name = language == "en" && !p->name_en.empty() ? p->name_en : p->name;
   return model + " " + name;
@@ -176,7 +178,7 @@ bool fire_maintenance(store::transaction& tx, const app& a, const store::timer_r
   // The answer is read for a while; the next cycle is already on the calendar, so no answer
   // (or "不需要") simply waits for it.
   tx.put_setting(offer_key(s.channel, s.channel_id), timer.payload_json,
-                 now + std::int64_t{a.rules.maintenance.offer_valid_days} * day_seconds);
+                 now + std::int64_t{a.files()->rules.maintenance.offer_valid_days} * day_seconds);
   schedule_maintenance(tx, a, s, due_date, now);
   spdlog::info("event=maintenance_reminded key={} due={}", s.key(), due_date);
   return true;
@@ -342,12 +344,14 @@ bool fire_visit_unconfirmed(store::transaction& tx, const app& a, store::ticket_
 
 const agreement* find_agreement(const app& a, const std::string& id) {
   if (id.empty()) return nullptr;
-  for (const auto& ag : a.agreements)
+  const auto files = a.files();
+  for (const auto& ag : files->agreements)
     if (ag.id == id) return &ag;
   return nullptr;
 }
 
 void classify(const app& a, store::ticket_record& t, const dialogs::ticket_draft* draft, std::int64_t now) {
+  const auto files = a.files();
   auto attributes = attributes_of(t);
   if (draft && t.type == "complaint") {
     attributes.complaint_target_kind = draft->complaint_target_kind;
@@ -359,15 +363,15 @@ void classify(const app& a, store::ticket_record& t, const dialogs::ticket_draft
   if (draft && !draft->requested_date.empty()) attributes.requested_date = draft->requested_date;
   if (attributes.agreement.empty()) {
     coverage_query q{t.phone, t.customer_no, t.model, t.serial, t.type, a.clock.local_date(now)};
-    if (const auto* ag = covering_agreement(a.agreements, q)) attributes.agreement = ag->id;
+    if (const auto* ag = covering_agreement(files->agreements, q)) attributes.agreement = ag->id;
   }
   t.attributes_json = attributes.to_json();
 
   // Deadlines: complaints have their own first-contact time; otherwise the rules' policy for
   // the priority with the agreement's overrides.
   sla_policy p;
-  if (t.type == "complaint") p.respond = a.rules.complaints.respond_minutes;
-  else p = effective_sla(a.rules, find_agreement(a, attributes.agreement), t.priority);
+  if (t.type == "complaint") p.respond = files->rules.complaints.respond_minutes;
+  else p = effective_sla(files->rules, find_agreement(a, attributes.agreement), t.priority);
   auto at = [now](const std::optional<int>& minutes) -> std::optional<std::int64_t> {
     if (!minutes) return std::nullopt;
     return now + std::int64_t{*minutes} * 60;
@@ -396,7 +400,7 @@ void after_resolved(store::transaction& tx, const app& a, const store::ticket_re
 void after_closed(store::transaction& tx, const app& a, const store::ticket_record& t, std::int64_t now) {
   if (t.type != "complaint") return;
   workflow::schedule(tx, t, "complaint_follow_up",
-                     now + std::int64_t{a.rules.complaints.follow_up_after_hours} * 3600, "{}", now);
+                     now + std::int64_t{a.files()->rules.complaints.follow_up_after_hours} * 3600, "{}", now);
 }
 
 std::optional<bool> fire(store::transaction& tx, const app& a, const store::timer_record& timer, std::int64_t now) {
@@ -472,7 +476,8 @@ std::optional<workflow::survey_answer> take_reply(store::transaction& tx, const 
 }
 
 void ensure_visit_timers(store::transaction& tx, const app& a, std::int64_t now) {
-  for (const auto& ag : a.agreements)
+  const auto files = a.files();
+  for (const auto& ag : files->agreements)
     if (ag.visits) schedule_visit(tx, a, ag, now);
 }
 

@@ -71,7 +71,7 @@ struct priced_parts {
 };
 priced_parts price_report_parts(const app& a, const store::ticket_record& t, const std::vector<std::string>& parts);
 
-// The agreement with this id, or null.
+// The agreement with this id, or null; like workflow::find_staff it points into a.files().
 const agreement* find_agreement(const app& a, const std::string& id);
 
 }  // namespace bot::programs

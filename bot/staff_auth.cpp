@@ -4,14 +4,14 @@
 
 namespace bot {
 
-const staff_member* authenticate(const app& a, const http_request& req) {
+const staff_member* authenticate(const data_files& files, const http_request& req) {
   auto header = req.header("authorization");
   constexpr std::string_view scheme = "Bearer ";
   if (header.size() <= scheme.size() || header.substr(0, scheme.size()) != scheme) return nullptr;
   auto digest = sha256_hex(header.substr(scheme.size()));
   const staff_member* found = nullptr;
   // Every entry is compared, so timing does not reveal which one matched.
-  for (const auto& s : a.staff) {
+  for (const auto& s : files.staff) {
     if (s.api_token_sha256.size() != digest.size()) continue;
     if (CRYPTO_memcmp(s.api_token_sha256.data(), digest.data(), digest.size()) == 0) found = &s;
   }

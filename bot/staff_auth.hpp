@@ -11,9 +11,10 @@
 
 namespace bot {
 
-// The staff member whose token hash matches the request's `Authorization: Bearer`, compared in
-// constant time; nullptr when the header is missing or matches nobody. Any thread.
-const staff_member* authenticate(const app& a, const http_request& req);
+// The staff member of `files` (the handler's snapshot, app::files) whose token hash matches the
+// request's `Authorization: Bearer`, compared in constant time; nullptr when the header is
+// missing or matches nobody. Valid while the caller holds that snapshot. Any thread.
+const staff_member* authenticate(const data_files& files, const http_request& req);
 
 // 401 with a WWW-Authenticate challenge.
 http_response unauthenticated();

@@ -9,6 +9,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <spdlog/spdlog.h>
 
+#include <memory>
+
 namespace bot {
 
 timer_worker::timer_worker(net::io_context& ioc, const app& a, timer_options options)
@@ -30,16 +32,20 @@ void timer_worker::stop(std::function<void()> done) {
 }
 
 net::awaitable<void> timer_worker::loop() {
-  // Agreement visit plans get their next timer once the store answers (programs.hpp).
-  bool visits_ensured = app_.agreements.empty();
+  // Agreement visit plans get their next timer once the store answers (programs.hpp), and again
+  // for each set of data files a SIGHUP brings (an agreement may be new).
+  std::shared_ptr<const data_files> visits_ensured_for;
   while (!stopping_.load()) {
-    if (!visits_ensured) {
+    auto files = app_.files();
+    if (files != visits_ensured_for) {
       try {
-        std::function<bool(store::transaction&)> ensure = [this](store::transaction& tx) {
+        std::function<bool(store::transaction&)> ensure = [this, files](store::transaction& tx) {
+          const files_pin pin{app_, files};
           programs::ensure_visit_timers(tx, app_, app_.clock.now());
           return true;
         };
-        visits_ensured = co_await app_.store->write<bool>(std::move(ensure));
+        if (!files->agreements.empty()) co_await app_.store->write<bool>(std::move(ensure));
+        visits_ensured_for = files;
       } catch (const std::exception& e) {
         spdlog::warn("event=visit_plans_pending error=\"{}\"", e.what());
       }
@@ -90,6 +96,7 @@ net::awaitable<int> timer_worker::run_once() {
     // The firing and the completion commit together: a timer is never completed without its
     // effect, nor applied twice by one worker.
     std::function<bool(store::transaction&)> fire = [&a, timer](store::transaction& tx) {
+      const files_pin pin{a};  // one snapshot of the data files for the whole firing
       const bool applied = workflow::fire_timer(tx, a, timer, a.clock.now());
       tx.complete_timer(timer.id);
       return applied;

@@ -94,7 +94,8 @@ std::string json_member(const std::string& json, const char* key) {
 }  // namespace
 
 const staff_member* find_staff(const app& a, std::string_view id) {
-  for (const auto& s : a.staff)
+  const auto files = a.files();
+  for (const auto& s : files->staff)
     if (s.id == id) return &s;
   return nullptr;
 }
@@ -103,7 +104,8 @@ namespace {
 
 std::vector<const staff_member*> with_role(const app& a, std::string_view role) {
   std::vector<const staff_member*> out;
-  for (const auto& s : a.staff)
+  const auto files = a.files();
+  for (const auto& s : files->staff)
     if (s.role == role) out.push_back(&s);
   return out;
 }
@@ -248,7 +250,8 @@ namespace {
 std::vector<const dialogs::knowledge_entry*> matching_knowledge(const app& a, const store::ticket_record& t) {
   std::vector<const dialogs::knowledge_entry*> out;
   const auto problem = dialogs::fold_plain(t.problem);
-  for (const auto& k : a.catalog.knowledge) {
+  const auto files = a.files();
+  for (const auto& k : files->catalog.knowledge) {
     if (!k.models.empty() && std::find(k.models.begin(), k.models.end(), t.model) == k.models.end()) continue;
     for (const auto& word : k.keywords) {
       auto folded = dialogs::fold_plain(word);
@@ -263,12 +266,13 @@ std::vector<const dialogs::knowledge_entry*> matching_knowledge(const app& a, co
 
 // Everything the engineer needs to call the customer (product.md "Assignment rules").
 templates::params assignment_params(const app& a, const store::ticket_record& t) {
+  const auto files = a.files();
   templates::params p;
   p.emplace_back("type", t.type);
   p.emplace_back("priority", t.priority);
   p.emplace_back("critical", flag(t.priority == "critical"));
   std::string product = t.model;
-  if (const auto* prod = a.catalog.find_model(t.model)) product += " " + prod->name;
+  if (const auto* prod = files->catalog.find_model(t.model)) product += " " + prod->name;
   p.emplace_back("product", product);
   p.emplace_back("serial", t.serial);
   p.emplace_back("in_warranty", flag(t.in_warranty && *t.in_warranty));
@@ -298,7 +302,7 @@ templates::params assignment_params(const app& a, const store::ticket_record& t)
     if (const auto* s = find_staff(a, target)) target = s->name + " (" + s->id + ")";
   p.emplace_back("complaint_target", target);
   std::string reason = attributes.complaint_reason;
-  for (const auto& r : a.rules.complaints.reasons)
+  for (const auto& r : files->rules.complaints.reasons)
     if (r.id == reason) reason = r.label;
   p.emplace_back("complaint_reason", reason);
   return p;
@@ -481,8 +485,9 @@ void apply_assignment(store::transaction& tx, const app& a, store::ticket_record
 
 // By rule: the chosen engineer, or the ticket stays pending and the supervisors are told.
 void auto_assign(store::transaction& tx, const app& a, store::ticket_record& t, std::int64_t now) {
-  const auto facts = facts_of(t, a.catalog);
-  const auto index = match_rule(a.rules.assignment, facts);
+  const auto files = a.files();
+  const auto facts = facts_of(t, files->catalog);
+  const auto index = match_rule(files->rules.assignment, facts);
   engineer_choice choice;
   bool alert = false;
   if (!index) {
@@ -493,7 +498,7 @@ void auto_assign(store::transaction& tx, const app& a, store::ticket_record& t, 
     // Complaints go to supervisors unless a rule names the complaint type itself, and never to
     // the engineer the complaint is about (issue 9).
     const auto attributes = attributes_of(t);
-    assignment_rule rule = a.rules.assignment[*index];
+    assignment_rule rule = files->rules.assignment[*index];
     if (t.type == "complaint" && !rule.when.contains("type")) {
       rule.role = "supervisor";
       rule.skills.clear();
@@ -501,7 +506,7 @@ void auto_assign(store::transaction& tx, const app& a, store::ticket_record& t, 
     const std::string exclude =
         attributes.complaint_target_kind == "engineer" ? attributes.complaint_target : std::string{};
     std::map<std::string, std::int64_t> last;
-    for (const auto& s : a.staff) {
+    for (const auto& s : files->staff) {
       if (s.role != rule.role) continue;
       if (auto v = tx.get_setting("last_assigned." + s.id, now)) {
         std::int64_t when = 0;
@@ -525,7 +530,7 @@ void auto_assign(store::transaction& tx, const app& a, store::ticket_record& t, 
         choice.reason = "agreement " + ag->id + " engineers; " + choice.reason;
       }
     }
-    if (choice.engineer.empty()) choice = choose_engineer(a.staff, rule, *index, open, last, exclude);
+    if (choice.engineer.empty()) choice = choose_engineer(files->staff, rule, *index, open, last, exclude);
     alert = rule.alert_sms;
   }
   if (const auto* engineer = choice.engineer.empty() ? nullptr : find_staff(a, choice.engineer)) {
@@ -880,8 +885,9 @@ result resolve(store::transaction& tx, const app& a, const std::string& number, 
   programs::after_resolved(tx, a, *t, now);
   const auto resolution = count_events(tx.ticket_events(number), "resolved");
   const auto payload = detail{}.num("resolution", resolution).json();
-  schedule(tx, *t, "survey_remind", now + std::int64_t{a.rules.survey_remind_after_hours} * 3600, payload, now);
-  schedule(tx, *t, "survey_expire", now + std::int64_t{a.rules.survey_expire_after_hours} * 3600, payload, now);
+  const auto files = a.files();
+  schedule(tx, *t, "survey_remind", now + std::int64_t{files->rules.survey_remind_after_hours} * 3600, payload, now);
+  schedule(tx, *t, "survey_expire", now + std::int64_t{files->rules.survey_expire_after_hours} * 3600, payload, now);
   notify_customer(tx, a, *t, "survey_request", {{"report", summary(report, 120)}, {"parts", priced.text}}, "survey",
                   base + ":customer", now);
   return done(*t);

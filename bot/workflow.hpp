@@ -158,6 +158,7 @@ bool fire_timer(store::transaction& tx, const app& a, const store::timer_record&
 
 // ---- building blocks for the other ticket programs (bot/programs.cpp) ----
 
+// Points into a.files(): valid while the unit's files_pin (app.hpp) holds that set.
 const staff_member* find_staff(const app& a, std::string_view id);
 // "2026-05-12 12:30" in the configured zone.
 std::string human_time(const app& a, std::int64_t t);

@@ -800,6 +800,56 @@ TEST_CASE("an agreements file loads; none configured means none", "[config][agre
   CHECK_NOTHROW(bot::check_agreements_against_staff(with_engineers, staff, "a.json"));
 }
 
+// What SIGHUP and the start run (bot/main.cpp): every file, the cross-checks, all or nothing,
+// and the file to fix named apart, for the reload_failed log line.
+TEST_CASE("load_data_files loads the whole set or names the file at fault", "[config][data_files]") {
+  const temp_dir dir;
+  bot::config cfg;
+  cfg.catalog_file = dir.write("catalog.json", catalog_with(R"({"model": "ABC-1", "name": "x", "line": "laundry",
+                                                               "serial_pattern": "^S", "warranty_months": 1})"));
+  cfg.staff_file = dir.write("staff.json", staff_with(engineer("")));
+  cfg.rules_file = dir.write("rules.json", R"({"assignment": [{"when": {"line": "laundry"}, "skills": []}]})");
+  cfg.agreements_file = dir.write("agreements.json", agreement_with(R"(, "models": ["ABC-1"], "engineers": ["E1"])"));
+
+  const auto files = bot::load_data_files(cfg);
+  CHECK(files.catalog.products.size() == 1);
+  CHECK(files.catalog.index != nullptr);  // prepared
+  REQUIRE(files.staff.size() == 1);
+  CHECK(files.staff[0].id == "E1");
+  CHECK(files.rules.assignment.size() == 1);
+  CHECK(files.agreements.size() == 1);
+
+  // The file the error names; its message starts with that path like every config_error.
+  const auto file_at_fault = [](const bot::config& c) -> std::string {
+    try {
+      bot::load_data_files(c);
+    } catch (const bot::data_file_error& e) {
+      CHECK_THAT(e.what(), StartsWith(e.file() + ": "));
+      return e.file();
+    }
+    return "<loaded>";
+  };
+  bot::config broken = cfg;
+  SECTION("a file that is not JSON") {
+    broken.staff_file = dir.write("staff-bad.json", R"({"staff": [)");
+    CHECK(file_at_fault(broken) == broken.staff_file);
+  }
+  SECTION("a missing file") {
+    broken.catalog_file = dir.file("nowhere.json");
+    CHECK(file_at_fault(broken) == broken.catalog_file);
+  }
+  SECTION("a rule for a line no product has: the rules file, not the catalog") {
+    broken.rules_file = dir.write("rules-bad.json", R"({"assignment": [{"when": {"line": "hvac"}, "skills": []}]})");
+    CHECK(file_at_fault(broken) == broken.rules_file);
+  }
+  SECTION("an agreement naming an unknown model or a non-engineer: the agreements file") {
+    broken.agreements_file = dir.write("a-bad.json", agreement_with(R"(, "models": ["XYZ-9"])"));
+    CHECK(file_at_fault(broken) == broken.agreements_file);
+    broken.agreements_file = dir.write("a-bad2.json", agreement_with(R"(, "engineers": ["E9"])"));
+    CHECK(file_at_fault(broken) == broken.agreements_file);
+  }
+}
+
 TEST_CASE("malformed agreements files are refused naming the entry", "[config][agreements]") {
   const temp_dir dir;
   const auto [json, expected] = GENERATE(table<std::string, std::string>({

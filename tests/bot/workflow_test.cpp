@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <memory>
 #include <random>
 #include <set>
 #include <tuple>
@@ -233,27 +234,40 @@ class temp_dir {
   std::filesystem::path path_;
 };
 
+// The demo catalog and rules, and two engineers and a supervisor.
+std::shared_ptr<const bot::data_files> test_files() {
+  auto files = std::make_shared<bot::data_files>();
+  files->catalog = bot::load_catalog(std::string{SB_SOURCE_DIR} + "/demo/catalog.json");
+  files->catalog.prepare();
+  files->rules = bot::load_rules(std::string{SB_SOURCE_DIR} + "/demo/rules.json");
+  files->staff = {engineer("E001", {"laundry", "general"}), engineer("E003", {"laundry"})};
+  bot::staff_member boss;
+  boss.id = "S001";
+  boss.name = "主管";
+  boss.role = "supervisor";
+  boss.notify_channel = "sms";
+  boss.notify_address = "+8613900000009";
+  files->staff.push_back(boss);
+  return files;
+}
+
 struct fixture {
   temp_dir dir;
-  bot::app a{bot::config{}, bot::load_catalog(std::string{SB_SOURCE_DIR} + "/demo/catalog.json"), {},
-             bot::load_rules(std::string{SB_SOURCE_DIR} + "/demo/rules.json"), templates::library::embedded(),
-             bot::clock{"Asia/Shanghai"}};
+  bot::app a{bot::config{}, test_files(), templates::library::embedded(), "Asia/Shanghai"};
   std::unique_ptr<store::backend> backend = store::sqlite::make_backend(dir.file("wf.db"));
   std::unique_ptr<store::connection> conn;
 
   fixture() {
-    a.catalog.prepare();
-    a.staff = {engineer("E001", {"laundry", "general"}), engineer("E003", {"laundry"})};
-    bot::staff_member boss;
-    boss.id = "S001";
-    boss.name = "主管";
-    boss.role = "supervisor";
-    boss.notify_channel = "sms";
-    boss.notify_address = "+8613900000009";
-    a.staff.push_back(boss);
     a.cfg.wechat = bot::wechat_config{};
     conn = backend->open(true);
     conn->migrate();
+  }
+
+  // Takes every staff member off duty, as a SIGHUP with such a staff file would.
+  void all_off_duty() {
+    auto files = std::make_shared<bot::data_files>(*a.files());
+    for (auto& s : files->staff) s.on_duty = false;
+    a.replace_files(std::move(files));
   }
 
   template <class Fn>
@@ -289,7 +303,7 @@ struct fixture {
       t.problem = "脱水时噪音很大,机身晃动";
       t.service_method = "onsite";
       t.created_at = t.updated_at = a.clock.now();
-      const auto& sla = a.rules.sla_minutes.at(priority);
+      const auto& sla = a.files()->rules.sla_minutes.at(priority);
       if (sla.respond) t.respond_by = t.created_at + *sla.respond * 60;
       if (!requested_date.empty()) {
         bot::ticket_attributes attributes;
@@ -303,8 +317,9 @@ struct fixture {
     });
   }
 
+  // Valid until the next replace_files.
   const bot::staff_member& staff(const std::string& id) const {
-    for (const auto& s : a.staff)
+    for (const auto& s : a.files()->staff)
       if (s.id == id) return s;
     throw std::logic_error("no staff " + id);
   }
@@ -540,7 +555,7 @@ TEST_CASE("the customer's requested date: locked without an engineer, requeued w
   }
 
   SECTION("nobody eligible: still pending at the end of the day → locked, supervisors told why") {
-    for (auto& s : f.a.staff) s.on_duty = false;
+    f.all_off_duty();
     auto t = f.open_ticket("SR20260512001", "normal", tomorrow);
     REQUIRE(t.state == "pending_assignment");
     const auto timer = requested_timer("SR20260512001");
@@ -562,7 +577,7 @@ TEST_CASE("the customer's requested date: locked without an engineer, requeued w
   }
 
   SECTION("without a requested date the respond breach still locks (the fallback)") {
-    for (auto& s : f.a.staff) s.on_duty = false;
+    f.all_off_duty();
     f.open_ticket("SR20260512001");
     for (const auto& sla : timers_of("SR20260512001"))
       if (sla.kind == "sla_respond") CHECK(fire(sla, sla.due_at));
@@ -588,7 +603,7 @@ TEST_CASE("the customer's requested date: locked without an engineer, requeued w
 
   SECTION("assigned, nobody eligible any more → pending_assignment, supervisors told") {
     f.open_ticket("SR20260512001", "normal", tomorrow);
-    for (auto& s : f.a.staff) s.on_duty = false;
+    f.all_off_duty();
     CHECK(fire(requested_timer("SR20260512001"), deadline));
     auto after = ticket("SR20260512001");
     CHECK(after.state == "pending_assignment");

@@ -251,6 +251,13 @@ server::server(options opts) : opts_(std::move(opts)), dir_(make_temp_dir()) {
   // so intake and channel tests see tickets stay pending_assignment and no workflow message
   // reaches their SMS / SMTP fakes. Workflow tests pass their own staff file.
   write_file(dir_ + "/staff.json", opts_.staff_json.empty() ? staff.str() : opts_.staff_json);
+  std::string catalog_file = src + "/demo/catalog.json", rules_file = src + "/demo/rules.json";
+  if (opts_.local_data_files) {
+    std::filesystem::copy_file(catalog_file, dir_ + "/catalog.json");
+    std::filesystem::copy_file(rules_file, dir_ + "/rules.json");
+    catalog_file = "catalog.json";
+    rules_file = "rules.json";
+  }
   std::ostringstream cfg;
   cfg << R"({
   "listen": {"address": "127.0.0.1", "port": 0},
@@ -264,10 +271,10 @@ server::server(options opts) : opts_(std::move(opts)), dir_(make_temp_dir()) {
       << (opts_.wechat_extra.empty() ? "" : ", " + opts_.wechat_extra) << "}"
       << (opts_.extra_channels.empty() ? "" : ", " + opts_.extra_channels) << R"(},
   "catalog_file": ")"
-      << src << R"(/demo/catalog.json",
+      << catalog_file << R"(",
   "staff_file": "staff.json",
   "rules_file": ")"
-      << src << R"(/demo/rules.json")" << (opts_.extra_config.empty() ? "" : ",\n  " + opts_.extra_config) << "\n}\n";
+      << rules_file << '"' << (opts_.extra_config.empty() ? "" : ",\n  " + opts_.extra_config) << "\n}\n";
   write_file(dir_ + "/servicebot.json", cfg.str());
 }
 
@@ -314,6 +321,16 @@ void server::kill9() {
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
+}
+
+void server::reload() {
+  if (pid_ > 0) ::kill(pid_, SIGHUP);
+}
+
+void server::write_data_file(const std::string& name, const std::string& content) {
+  const std::string path = dir_ + "/" + name;
+  write_file(path + ".new", content);
+  std::filesystem::rename(path + ".new", path);
 }
 
 int server::terminate() {

@@ -55,6 +55,9 @@ class server {
     std::string extra_channels;  // extra members of "channels", e.g. an "sms" block
     std::string wechat_extra;    // extra members of channels.wechat, e.g. "\"template_ids\": {...}"
     std::string staff_json;      // the whole staff file; empty: S001, E001 (off duty), A001
+    // Copies of the demo catalog.json and rules.json in dir() (else the source tree's are used),
+    // so a test can rewrite them with write_data_file.
+    bool local_data_files = false;
   };
   explicit server(options opts);
   server() : server(options{}) {}
@@ -66,6 +69,10 @@ class server {
   void kill9();                  // SIGKILL, reaped
   int terminate();               // SIGTERM, returns exit status
   bool running() const { return pid_ > 0; }
+  void reload();                 // SIGHUP: the server reloads its data files
+  // Replaces dir()/`name` (staff.json; with local_data_files also catalog.json, rules.json) by
+  // `content` in one rename, so a reload never reads a half-written file.
+  void write_data_file(const std::string& name, const std::string& content);
 
   unsigned short port() const { return port_; }
   const std::string& dir() const { return dir_; }
