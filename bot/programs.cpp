@@ -46,9 +46,10 @@ std::string maintenance_key(std::int64_t customer_id, const std::string& model, 
 
 std::string agreement_key(const std::string& id) { return "AG:" + short_hash(id); }
 
-bool has_live_timer(store::transaction& tx, const std::string& key, std::string_view kind) {
+// `except`: the id of a timer to disregard (the one firing now: it is marked done only after).
+bool has_live_timer(store::transaction& tx, const std::string& key, std::string_view kind, std::int64_t except = 0) {
   for (const auto& t : tx.ticket_timers(key))
-    if (t.kind == kind && (t.state == "pending" || t.state == "claimed")) return true;
+    if (t.kind == kind && t.id != except && (t.state == "pending" || t.state == "claimed")) return true;
   return false;
 }
 
@@ -267,9 +268,11 @@ void fill_agreement_customer(store::transaction& tx, const app& a, const agreeme
   }
 }
 
-void schedule_visit(store::transaction& tx, const app& a, const agreement& ag, std::int64_t now) {
+// `firing`: the visit_plan timer being fired, when called from it to plan the next visit.
+void schedule_visit(store::transaction& tx, const app& a, const agreement& ag, std::int64_t now,
+                    std::int64_t firing = 0) {
   const auto key = agreement_key(ag.id);
-  if (has_live_timer(tx, key, "visit_plan")) return;
+  if (has_live_timer(tx, key, "visit_plan", firing)) return;
   std::string from = a.clock.local_date(now);
   if (auto last = tx.get_setting("visit_plan.last." + ag.id, now); last && !last->empty())
     from = std::max(from, calendar::add_days(*last, 1));
@@ -325,7 +328,7 @@ bool fire_visit_plan(store::transaction& tx, const app& a, const store::timer_re
                                 {"problem", t.problem}},
                                workflow::key_base(tx, t.number) + ":planned", now);
   spdlog::info("event=visit_planned ticket={} agreement={} visit={}", t.number, ag->id, visit);
-  schedule_visit(tx, a, *ag, now);  // the one after
+  schedule_visit(tx, a, *ag, now, timer.id);  // the one after
   return true;
 }
 

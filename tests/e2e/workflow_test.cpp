@@ -6,6 +6,7 @@
 #include "tests/e2e/fake_gateway.hpp"
 #include "tests/e2e/harness.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 
@@ -757,6 +758,29 @@ TEST_CASE("An agreement's visit plan creates a held ticket that a supervisor con
     CHECK(has_event(s, number, "visit_unconfirmed"));
     CHECK(sms_arrives(gw, supervisor_phone, {number, "仍未确认"}));
   }
+}
+
+TEST_CASE("After a planned visit's ticket is created, the next visit is planned without a restart",
+          "[e2e][workflow][agreement][visit]") {
+  e2e::fake_gateway gw;
+  auto options = workflow_options(gw);
+  options.extra_config += R"(, "agreements_file": ")" +
+                          agreements_file("next-visit", R"(, "visit_plan": {"every_days": 90, "first_visit": ")" +
+                                                            local_day(5) + R"(", "lead_days": 7, "problem": "季度巡检"})") +
+                          "\"";
+  e2e::server s{options};
+  s.start();
+  REQUIRE(eventually([&] { return tickets_in_state(s, "suspended").size() == 1; }));
+  // The second visit is 95 days away, due 7 days before: 89 days on, its ticket is there too.
+  advance(s, 89 * 24 * 60);
+  std::vector<std::string> visits;
+  REQUIRE(eventually([&] {
+    visits.clear();
+    for (const auto& number : tickets_in_state(s, "suspended")) visits.push_back(ticket(s, number)["visit_date"].GetString());
+    return visits.size() == 2;
+  }));
+  std::sort(visits.begin(), visits.end());
+  CHECK(visits == std::vector<std::string>{local_day(5), local_day(95)});
 }
 
 TEST_CASE("A purifier bought 170 days ago with a 180-day cycle gets a maintenance reminder", "[e2e][workflow][maintenance]") {
