@@ -84,6 +84,15 @@ std::vector<std::int64_t> enqueue_text(store::transaction& tx, const outbound_te
   if (m.channel == "sms") bodies = channels::split_sms(m.text);
   else bodies.push_back(m.text);
   std::vector<std::int64_t> ids;
+  // An SMS that is not an answer must respect an opt-out (STOP). For one sent right after this
+  // commit, the check is made here, in the same transaction, instead of by the sender on a
+  // reader thread (a thread hop per notification, issue 7); an opted-out recipient is left to
+  // the sender, which records it as unsubscribed.
+  bool recipient_checked = false;
+  if (direct_sink && m.channel == "sms" && m.hint != "reply" && m.hint != "help") {
+    const auto customer = tx.find_customer_by_identity("sms", m.recipient);
+    recipient_checked = !customer || !customer->opted_out;
+  }
   for (std::size_t i = 0; i < bodies.size(); ++i) {
     store::outbox_entry e;
     e.idempotency_key = key_base + ":" + std::to_string(i);
@@ -101,6 +110,7 @@ std::vector<std::int64_t> enqueue_text(store::transaction& tx, const outbound_te
       e.lease_until = direct_lease_until;
       if (auto id = tx.enqueue_new(e)) {
         e.id = *id;
+        e.recipient_checked = recipient_checked;
         ids.push_back(*id);
         direct_sink->push_back(std::move(e));
         continue;

@@ -51,8 +51,9 @@ bool permanent_twilio_code(int code) {
 net::awaitable<send_result> twilio_sender::send(store::outbox_entry entry) {
   auto message = parse_payload(entry);
   if (!message) co_return send_result{outcome::permanent, "unreadable payload"};
-  // Proactive messages respect an opt-out that arrived after they were queued (STOP).
-  if (message->hint != "reply" && message->hint != "help") {
+  // Proactive messages respect an opt-out that arrived after they were queued (STOP), unless the
+  // unit that queued this one checked it just before sending it (outbound.cpp enqueue_text).
+  if (!entry.recipient_checked && message->hint != "reply" && message->hint != "help") {
     std::function<bool(store::transaction&)> check = [to = entry.recipient](store::transaction& tx) {
       auto c = tx.find_customer_by_identity("sms", to);
       return c && c->opted_out;

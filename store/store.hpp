@@ -142,6 +142,9 @@ struct outbox_entry {
   std::string last_error;
   std::int64_t created_at = 0;
   std::int64_t sent_at = 0;
+  // Not stored. Set on an entry handed to its sender straight from the unit that enqueued it,
+  // when that unit found its SMS recipient not opted out: the sender need not ask again.
+  bool recipient_checked = false;
 };
 
 struct ticket_filter {

@@ -446,6 +446,35 @@ TEST_CASE("The test clock jumping past the lease of a send under way does not se
   CHECK(sends == 1);
 }
 
+TEST_CASE("A staff SMS to a number that texted STOP is not sent; the others still are", "[e2e][workflow][sms]") {
+  e2e::fake_gateway gw;
+  e2e::server s{workflow_options(gw)};
+  s.start();
+  // The engineer's phone once texted STOP to the bot's number: it is an opted-out SMS identity.
+  auto stop = s.twilio_post({{"MessageSid", "SMstop1"}, {"AccountSid", e2e::server::twilio_sid},
+                             {"From", engineer_phone}, {"To", e2e::server::twilio_number}, {"Body", "STOP"}});
+  REQUIRE(stop.status == 200);
+  std::int64_t msg = 5600;
+  const std::string openid = "oOptedOutEngineer1";
+  auto number = intake(s, openid, msg);
+  CHECK(std::string{ticket(s, number)["assignee"].GetString()} == "E001");
+  // The customer still hears who is coming; the engineer's notification is refused, not sent.
+  CHECK(cs_arrives(gw, openid, "李工"));
+  bool refused = false;
+  for (int i = 0; i < 250 && !refused; ++i) {
+    auto listed = s.get("/api/v1/outbox?state=dead", e2e::server::admin_token);
+    REQUIRE(listed.status == 200);
+    auto d = parse_json(listed.body);
+    for (const auto& e : d["entries"].GetArray())
+      refused = refused || (std::string{e["ticket"].GetString()} == number &&
+                            std::string{e["channel"].GetString()} == "sms" &&
+                            std::string{e["last_error"].GetString()} == "unsubscribed");
+    if (!refused) std::this_thread::sleep_for(20ms);
+  }
+  CHECK(refused);
+  CHECK_FALSE(sms_arrives(gw, engineer_phone, {number}, 300ms));
+}
+
 TEST_CASE("Two rejected resolutions lock the ticket for the service manager", "[e2e][workflow]") {
   e2e::fake_gateway gw;
   e2e::server s{workflow_options(gw)};
