@@ -349,6 +349,11 @@ std::string server::log() const {
   return s.str();
 }
 
+std::string server::settled_log() const {
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  return log();
+}
+
 http_result server::get(const std::string& target, const std::string& bearer) {
   std::vector<std::pair<std::string, std::string>> headers;
   if (!bearer.empty()) headers.emplace_back("Authorization", "Bearer " + bearer);

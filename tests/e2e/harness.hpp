@@ -78,6 +78,9 @@ class server {
   const std::string& dir() const { return dir_; }
   std::string db_path() const { return dir_ + "/var/servicebot.db"; }
   std::string log() const;       // everything the server wrote to stderr
+  // The log once the server has flushed what it logged until now: info lines are buffered and
+  // written every 200 ms (bot/main.cpp log_flusher), warnings and errors at once.
+  std::string settled_log() const;
 
   http_result get(const std::string& target, const std::string& token = {});
   // Sends a WeChat push (plain or safe mode per options) and returns the HTTP result.

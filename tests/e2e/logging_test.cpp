@@ -97,7 +97,7 @@ TEST_CASE("A full WeChat and SMS intake logs no phone number and no message text
   for (const auto& r : gw.requests(messages_path)) answers.push_back(r.body);  // form-encoded, checked below
   CHECK(s.get("/api/v1/tickets?channel=sms", e2e::server::supervisor_token).status == 200);
 
-  const auto log = s.log();
+  const auto log = s.settled_log();
   REQUIRE(log.find("event=listening") != std::string::npos);
   for (const std::string phone : {"13800135678", "+8613800135678", "138 0013 5678", "+86 138 0013 5678", "0013 5678",
                                   "00135678"}) {

@@ -304,7 +304,7 @@ std::string logged_errors(const e2e::server& s) {
 
 // How many SMS webhooks an instance answered with 200 (its request log lines).
 int answered_webhooks(const e2e::server& s) {
-  const auto log = s.log();
+  const auto log = s.settled_log();
   int n = 0;
   for (auto at = log.find("route=/webhooks/sms/twilio "); at != std::string::npos;
        at = log.find("route=/webhooks/sms/twilio ", at + 1)) {
@@ -443,7 +443,7 @@ TEST_CASE("Two instances on one MariaDB: 50 customers alternating between them, 
     // The hung entries were still leased to the dead A when it died, and B sent them on its
     // second attempt, after the lease ran out (claim_outbox takes a `sending` entry only then).
     REQUIRE(hung.size() >= 3);
-    const auto b_log = b.log();
+    const auto b_log = b.settled_log();
     std::set<long long> retaken;
     for (const auto& r : rows) {
       if (!hung.count(r.what) || r.attempts < 2) continue;
