@@ -171,7 +171,8 @@ class mysql_connection final : public connection {
       // A unit that swallowed a deadlock would otherwise carry on outside any transaction.
       if (db_.transaction_lost())
         throw store_error(db_.lost_reason(), "mysql: transaction rolled back by the server during a unit");
-      db_.exec("RELEASE SAVEPOINT unit");
+      // No RELEASE: the next unit's SAVEPOINT with the same name replaces this one and COMMIT
+      // drops it (MySQL and MariaDB both document that), one round trip less per unit.
     }
     tx_guard.commit();
     return results;
@@ -213,7 +214,7 @@ class mysql_connection final : public connection {
   // transaction (a deadlock, a lost connection): its savepoint is gone with it.
   void rollback_unit(const std::exception_ptr& failure) {
     const bool batch_lost = is_store_error(failure, errc::unavailable) || db_.transaction_lost() ||
-                            !db_.try_exec("ROLLBACK TO SAVEPOINT unit") || !db_.try_exec("RELEASE SAVEPOINT unit");
+                            !db_.try_exec("ROLLBACK TO SAVEPOINT unit");
     if (!batch_lost) return;
     try {
       std::rethrow_exception(failure);
