@@ -421,7 +421,10 @@ std::optional<workflow::survey_answer> take_reply(store::transaction& tx, const 
                                                   const channels::inbound_message& message, std::int64_t now) {
   if (message.kind != "text" || message.text.empty()) return std::nullopt;
 
-  if (auto offer = tx.get_setting(offer_key(message.channel, message.from), now); offer && !offer->empty()) {
+  // Both pending questions read at once: this runs for every text message.
+  const std::string keys[] = {offer_key(message.channel, message.from), follow_up_key(message.channel, message.from)};
+  const auto pending = tx.get_settings(keys, now);
+  if (const auto& offer = pending[0]; offer && !offer->empty()) {
     const auto answer = dialogs::read_reminder_answer(message.text);
     if (answer != dialogs::reminder_answer::none) {
       const object_reader payload{*offer};
@@ -450,7 +453,7 @@ std::optional<workflow::survey_answer> take_reply(store::transaction& tx, const 
     }
   }
 
-  if (auto number = tx.get_setting(follow_up_key(message.channel, message.from), now); number && !number->empty()) {
+  if (const auto& number = pending[1]; number && !number->empty()) {
     const auto t = tx.find_ticket(*number);
     const auto reply = dialogs::parse_survey_reply(message.text, t ? t->language : a.cfg.default_language);
     // Only an answer to the question is taken; a new fault report goes to the dialog.

@@ -269,6 +269,10 @@ class transaction {
   // Shared settings with an expiry (e.g. the WeChat access token, so several instances share
   // one token). get_setting returns nullopt when absent or expired (expires_at <= now; 0 = never).
   virtual std::optional<std::string> get_setting(std::string_view key, std::int64_t now) = 0;
+  // Several at once, in one statement (one round trip on a server database): the value of each
+  // of `keys`, in their order, nullopt where absent or expired.
+  virtual std::vector<std::optional<std::string>> get_settings(std::span<const std::string> keys,
+                                                               std::int64_t now) = 0;
   virtual void put_setting(std::string_view key, std::string_view value, std::int64_t expires_at) = 0;
 
   // One-time tokens (e.g. Mailgun's webhook token, a replay guard). Returns false when the

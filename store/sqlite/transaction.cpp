@@ -1,4 +1,5 @@
 #include "store/sqlite/transaction.hpp"
+#include "store/settings_query.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -643,6 +644,10 @@ std::optional<std::string> sqlite_transaction::get_setting(std::string_view key,
   st.bind_all(key, now);
   if (!st.next()) return std::nullopt;
   return st.text(0);
+}
+
+std::vector<std::optional<std::string>> sqlite_transaction::get_settings(std::span<const std::string> keys, std::int64_t now) {
+  return detail::read_settings(db_, keys, now);
 }
 
 void sqlite_transaction::put_setting(std::string_view key, std::string_view value, std::int64_t expires_at) {

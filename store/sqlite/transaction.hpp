@@ -53,6 +53,8 @@ class sqlite_transaction final : public transaction {
   std::optional<outbox_entry> find_outbox(std::int64_t id) override;
 
   std::optional<std::string> get_setting(std::string_view key, std::int64_t now) override;
+  std::vector<std::optional<std::string>> get_settings(std::span<const std::string> keys,
+                                                       std::int64_t now) override;
   void put_setting(std::string_view key, std::string_view value, std::int64_t expires_at) override;
 
   bool use_token_once(std::string_view scope, std::string_view token, std::int64_t expires_at,

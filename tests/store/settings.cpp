@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "tests/store/backends.hpp"
 
@@ -27,6 +28,28 @@ bool use_once(store::connection& c, const std::string& scope, const std::string&
 }
 
 }  // namespace
+
+TEST_CASE("several settings read at once come back in the keys' order, absent and expired ones empty",
+          "[store][settings]") {
+  auto s = store_tests::open_migrated(GENERATE(from_range(backend_names())));
+  auto& writer = *s.writer;
+  write(writer, [&](store::transaction& tx) {
+    tx.put_setting("offer.sms.+8613800135678", "OFFER", 0);
+    tx.put_setting("follow_up.sms.+8613800135678", "SR20261123001", 500);
+    tx.put_setting("unrelated", "X", 0);
+  });
+  const std::vector<std::string> keys{"follow_up.sms.+8613800135678", "missing", "offer.sms.+8613800135678"};
+  auto values = read_value(writer, [&](store::transaction& tx) { return tx.get_settings(keys, 100); });
+  CHECK(values == std::vector<std::optional<std::string>>{"SR20261123001", std::nullopt, "OFFER"});
+  // Expired: as get_setting.
+  values = read_value(writer, [&](store::transaction& tx) { return tx.get_settings(keys, 500); });
+  CHECK(values == std::vector<std::optional<std::string>>{std::nullopt, std::nullopt, "OFFER"});
+  // A key given twice gets its value twice; no keys, no values.
+  const std::vector<std::string> twice{"unrelated", "unrelated"};
+  CHECK(read_value(writer, [&](store::transaction& tx) { return tx.get_settings(twice, 100); }) ==
+        std::vector<std::optional<std::string>>{"X", "X"});
+  CHECK(read_value(writer, [&](store::transaction& tx) { return tx.get_settings({}, 100); }).empty());
+}
 
 TEST_CASE("a setting is read back until it expires", "[store][settings]") {
   auto s = store_tests::open_migrated(GENERATE(from_range(backend_names())));
