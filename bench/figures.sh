@@ -20,6 +20,7 @@
 #        STORE=mysql: servicebot on a private MariaDB (.ci/mariadb.sh, SB_MARIADB_DIR defaults to
 #          /tmp/servicebot-bench-mariadb; mariadbd itself is not pinned), a fresh database per run;
 #          the history section needs SQLite (seed_history writes a SQLite file) and is skipped
+#        SCALE_LEVELS="1 10 100 1000 10000" (empty: none) SCALE_THINK=1 (0: not the typing run)
 #        SMS_REPLY=twiml: servicebot answers SMS in TwiML (channels.sms.reply); CEILING_TWIML=1 runs
 #          both modes in the ceiling section
 set -euo pipefail
@@ -29,6 +30,8 @@ SECTIONS=${SECTIONS:-ceiling scaling history live}
 SMS_REPLY=${SMS_REPLY:-rest}        # channels.sms.reply of every servicebot run over SMS (rest | twiml)
 CEILING_TWIML=${CEILING_TWIML:-0}   # 1: the ceiling section also runs servicebot with reply "twiml"
 STORE=${STORE:-sqlite}              # sqlite | mysql
+SCALE_LEVELS=${SCALE_LEVELS-1 10 100 1000 10000}  # scaling: concurrent conversations, back to back
+SCALE_THINK=${SCALE_THINK:-1}       # scaling: also 10 000 customers typing ~10 s per message
 PAIRS=${PAIRS:-3}
 DURATION=${DURATION:-20}
 WARMUP=${WARMUP:-3}
@@ -138,12 +141,13 @@ for section in $SECTIONS; do
     ;;
   scaling)
     echo "== scaling: WeChat passive replies, ${DURATION} s each"
-    for c in 1 10 100 1000 10000; do
+    for c in $SCALE_LEVELS; do
       rm -rf "$OUT/scale-$c"
       run_sb "$OUT/scale-$c" "${wechat[@]}" -c "$c" -d "$DURATION" --warmup "$WARMUP" --timeout 30 --drain 30 \
         | tee -a "$OUT/scaling.jsonl"
     done
     # Real customers type: 10 000 of them at one message per ~10 s offer ~1 000 msgs/s.
+    [ "$SCALE_THINK" = 1 ] || continue
     rm -rf "$OUT/scale-10000-think"
     run_sb "$OUT/scale-10000-think" "${wechat[@]}" -c 10000 --think 10 -d "$DURATION" --warmup 12 --timeout 30 \
       --drain 30 | tee -a "$OUT/scaling.jsonl"
