@@ -1,5 +1,5 @@
 #pragma once
-// transaction::get_settings for both backends (private to store/): one SELECT with an IN list,
+// transaction::get_settings for both backends (private to store/): one statement for all keys,
 // over a database handle whose prepare() gives a statement with bind/next/text, as both have.
 
 #include <cstddef>
@@ -17,13 +17,18 @@ std::vector<std::optional<std::string>> read_settings(Database& db, std::span<co
                                                       std::int64_t now) {
   std::vector<std::optional<std::string>> values(keys.size());
   if (keys.empty()) return values;
-  std::string sql =
-      "SELECT setting_key, value FROM settings WHERE (expires_at = 0 OR expires_at > ?) AND setting_key IN (?";
-  for (std::size_t i = 1; i < keys.size(); ++i) sql += ", ?";
-  sql += ")";
+  // One primary-key lookup per key, UNION ALL-ed: an IN list makes SQLite build a temporary
+  // index of the values first.
+  std::string sql;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (i > 0) sql += " UNION ALL ";
+    sql += "SELECT setting_key, value FROM settings WHERE setting_key = ? AND (expires_at = 0 OR expires_at > ?)";
+  }
   auto st = db.prepare(sql);
-  st.bind(1, now);
-  for (std::size_t i = 0; i < keys.size(); ++i) st.bind(static_cast<int>(i) + 2, std::string_view{keys[i]});
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    st.bind(static_cast<int>(2 * i) + 1, std::string_view{keys[i]});
+    st.bind(static_cast<int>(2 * i) + 2, now);
+  }
   while (st.next()) {
     const auto key = st.text(0);
     for (std::size_t i = 0; i < keys.size(); ++i)
