@@ -734,15 +734,25 @@ TEST_CASE("A service agreement shortens the SLA and its covered part is not char
   }
 }
 
+namespace {
+
+// The workflow setup with an agreement whose visit plan has its first visit 5 days away, every
+// 90 days, 7 days' lead time.
+e2e::server::options visit_plan_options(e2e::fake_gateway& gw, const std::string& name) {
+  auto options = workflow_options(gw);
+  options.extra_config += R"(, "agreements_file": ")" +
+                          agreements_file(name, R"(, "visit_plan": {"every_days": 90, "first_visit": ")" +
+                                                    local_day(5) + R"(", "lead_days": 7, "problem": "季度巡检"})") +
+                          "\"";
+  return options;
+}
+
+}  // namespace
+
 TEST_CASE("An agreement's visit plan creates a held ticket that a supervisor confirms before the customer hears",
           "[e2e][workflow][agreement][visit]") {
   e2e::fake_gateway gw;
-  auto options = workflow_options(gw);
-  options.extra_config += R"(, "agreements_file": ")" +
-                          agreements_file("visit", R"(, "visit_plan": {"every_days": 90, "first_visit": ")" +
-                                                       local_day(5) + R"(", "lead_days": 7, "problem": "季度巡检"})") +
-                          "\"";
-  e2e::server s{options};
+  e2e::server s{visit_plan_options(gw, "visit")};
   s.start();
   // The plan's first visit is 5 days away and the lead time 7: its ticket is due now.
   std::vector<std::string> held;
@@ -792,12 +802,7 @@ TEST_CASE("An agreement's visit plan creates a held ticket that a supervisor con
 TEST_CASE("After a planned visit's ticket is created, the next visit is planned without a restart",
           "[e2e][workflow][agreement][visit]") {
   e2e::fake_gateway gw;
-  auto options = workflow_options(gw);
-  options.extra_config += R"(, "agreements_file": ")" +
-                          agreements_file("next-visit", R"(, "visit_plan": {"every_days": 90, "first_visit": ")" +
-                                                            local_day(5) + R"(", "lead_days": 7, "problem": "季度巡检"})") +
-                          "\"";
-  e2e::server s{options};
+  e2e::server s{visit_plan_options(gw, "next-visit")};
   s.start();
   REQUIRE(eventually([&] { return tickets_in_state(s, "suspended").size() == 1; }));
   // The second visit is 95 days away, due 7 days before: 89 days on, its ticket is there too.
