@@ -61,6 +61,8 @@ LOADGEN=$BUILD/bench/loadgen
 if [ "$STORE" = mysql ]; then
   export SB_MARIADB_DIR=${SB_MARIADB_DIR:-/tmp/servicebot-bench-mariadb}
   eval "$(bash "$ROOT/.ci/mariadb.sh" start)"
+  # Stopped at the end: a server left running takes CPU from the next measurements.
+  trap 'bash "$ROOT/.ci/mariadb.sh" stop >/dev/null 2>&1 || true' EXIT
   # SB_TEST_MYSQL is "host=..;port=..;user=..;password=..;database=.."; the user may create
   # databases named after that one.
   IFS=';' read -r -a dsn_parts <<<"$SB_TEST_MYSQL"
