@@ -17,6 +17,8 @@
 #        SKIP_BUILD=1 (use the binaries in BUILD as they are)
 #        SB_BEFORE=/path/to/an/older/servicebot: a third side, "servicebot-before", run in the same
 #          rotation (A B C A B C ...), so a change is measured before and after in one session
+#        PEER=0: no Botkit side (servicebot against SB_BEFORE and/or SB_TWIML only, e.g. to A/B a
+#          change quickly); the summary then prints servicebot's ratio to servicebot-before
 #        SB_TWIML=1: one more side, "servicebot-twiml": the same binary with channels.sms.reply
 #          "twiml" (replies in the webhook's TwiML answer instead of the REST API; docs/config.md)
 set -euo pipefail
@@ -35,6 +37,7 @@ BUILD_TYPE=${BUILD_TYPE:-Release}
 SKIP_BUILD=${SKIP_BUILD:-0}
 SB_BEFORE=${SB_BEFORE:-}
 SB_TWIML=${SB_TWIML:-0}
+PEER=${PEER:-1}
 PEER_DIR=${PEER_DIR:-$ROOT/../shared/peers/botkit-sms}
 SB_SCRIPT=${SB_SCRIPT:-$ROOT/bench/scripts/servicebot-sms.json}
 BK_SCRIPT=${BK_SCRIPT:-$ROOT/bench/scripts/botkit-sms.json}
@@ -52,7 +55,7 @@ if [ "$SKIP_BUILD" != 1 ]; then
   cmake --build "$BUILD" -j"$JOBS" --target servicebot loadgen >"$OUT/build.log" || { tail -30 "$OUT/build.log" >&2; exit 1; }
 fi
 
-if [ ! -f "$PEER_DIR/node_modules/.package-lock.json" ] || ! (cd "$PEER_DIR" && node -e "require('better-sqlite3')" 2>/dev/null); then
+if [ "$PEER" = 1 ] && { [ ! -f "$PEER_DIR/node_modules/.package-lock.json" ] || ! (cd "$PEER_DIR" && node -e "require('better-sqlite3')" 2>/dev/null); }; then
   echo "== installing the peer's node modules (npm ci)" >&2
   (cd "$PEER_DIR" && npm_config_yes=true npm ci --no-audit --no-fund >&2)
 fi
@@ -125,7 +128,9 @@ PY
 echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/machine.txt" >&2
 for i in $(seq 1 "$PAIRS"); do
   echo "== pair $i/$PAIRS: servicebot ($(cut -d' ' -f1 /proc/loadavg))" >&2; run_servicebot "$i"
-  echo "== pair $i/$PAIRS: botkit ($(cut -d' ' -f1 /proc/loadavg))" >&2; run_botkit "$i"
+  if [ "$PEER" = 1 ]; then
+    echo "== pair $i/$PAIRS: botkit ($(cut -d' ' -f1 /proc/loadavg))" >&2; run_botkit "$i"
+  fi
   if [ -n "$SB_BEFORE" ]; then
     echo "== pair $i/$PAIRS: servicebot-before ($(cut -d' ' -f1 /proc/loadavg))" >&2
     run_servicebot "$i" "$SB_BEFORE" servicebot-before
@@ -149,7 +154,8 @@ def line(r):
             f"rss {r['server']['peak_rss_mb']:.1f} MB  cpu {r['server']['cpu_s_window']:.1f} s  sig {r['signature_check']}")
 for r in runs: print(line(r))
 def med(peer, f):
-    return statistics.median(f(r) for r in runs if r['peer'] == peer)
+    values = [f(r) for r in runs if r['peer'] == peer]
+    return statistics.median(values) if values else float('nan')
 keys = {
     'msgs/s': lambda r: r['msgs_per_s'],
     'dialogs/s': lambda r: r['dialogs_per_s'],
@@ -172,5 +178,8 @@ for k, f in keys.items():
     how, target = targets[k]
     extra = "".join(f"{med(p, f):>12.2f}{ratio(med(p, f), b, how):>8.1f}x" for p in others)
     print(f"{k:<16}{a:>12.2f}{b:>12.2f}{ratio(a, b, how):>9.1f}x  ({how}) {target:<6}{extra}")
+if 'servicebot-before' in others:
+    print("\nservicebot vs servicebot-before (medians): " + ", ".join(
+        f"{k} {med('servicebot', f) / med('servicebot-before', f):.2f}x" for k, f in keys.items()))
 PY
 echo "runs: $OUT/runs.jsonl" >&2
