@@ -505,13 +505,20 @@ void auto_assign(store::transaction& tx, const app& a, store::ticket_record& t, 
     }
     const std::string exclude =
         attributes.complaint_target_kind == "engineer" ? attributes.complaint_target : std::string{};
-    std::map<std::string, std::int64_t> last;
+    // Each candidate's last assignment, read in one statement.
+    std::vector<std::string> ids, keys;
     for (const auto& s : files->staff) {
       if (s.role != rule.role) continue;
-      if (auto v = tx.get_setting("last_assigned." + s.id, now)) {
+      ids.push_back(s.id);
+      keys.push_back("last_assigned." + s.id);
+    }
+    const auto values = tx.get_settings(keys, now);
+    std::map<std::string, std::int64_t> last;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (const auto& v = values[i]) {
         std::int64_t when = 0;
         std::from_chars(v->data(), v->data() + v->size(), when);
-        last[s.id] = when;
+        last[ids[i]] = when;
       }
     }
     // A service agreement may name the engineers who look after the customer (issue 9): the

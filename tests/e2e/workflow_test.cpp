@@ -446,6 +446,35 @@ TEST_CASE("The test clock jumping past the lease of a send under way does not se
   CHECK(sends == 1);
 }
 
+TEST_CASE("Equal loads: the engineer whose last assignment is older gets the ticket", "[e2e][workflow]") {
+  e2e::fake_gateway gw;
+  e2e::server s{workflow_options(gw)};
+  s.start();
+  std::int64_t msg = 5800;
+  auto assignee = [&](const std::string& number) { return std::string{ticket(s, number)["assignee"].GetString()}; };
+  auto next_ticket = [&](int n) {
+    return intake(s, "oTieUser" + std::to_string(n), msg, "洗衣机坏了", {{"phone", "1380013560" + std::to_string(n)}});
+  };
+  const auto first = next_ticket(1);
+  CHECK(assignee(first) == "E001");  // both idle and never assigned: staff-file order
+  advance(s, 1);
+  const auto second = next_ticket(2);
+  CHECK(assignee(second) == "E003");  // fewest open
+  work_and_resolve(s, first);         // E001 has none open again
+  advance(s, 1);
+  const auto third = next_ticket(3);
+  CHECK(assignee(third) == "E001");
+  advance(s, 1);
+  // One open each: E003 was last given a ticket before E001 was (the store's last_assigned.*),
+  // so E003 goes first, against the staff-file order.
+  const auto fourth = next_ticket(4);
+  CHECK(assignee(fourth) == "E003");
+  std::string reason;
+  for (const auto& e : ticket(s, fourth)["history"].GetArray())
+    if (std::string{e["event"].GetString()} == "assigned") reason = e["detail"]["reason"].GetString();
+  CHECK(reason.find("tie: E003 waited longest") != std::string::npos);
+}
+
 TEST_CASE("A staff SMS to a number that texted STOP is not sent; the others still are", "[e2e][workflow][sms]") {
   e2e::fake_gateway gw;
   e2e::server s{workflow_options(gw)};
