@@ -470,7 +470,8 @@ TEST_CASE("Equal loads: the engineer whose last assignment is older gets the tic
   const auto fourth = next_ticket(4);
   CHECK(assignee(fourth) == "E003");
   std::string reason;
-  for (const auto& e : ticket(s, fourth)["history"].GetArray())
+  const auto t = ticket(s, fourth);  // a named document: the loop below walks its members
+  for (const auto& e : t["history"].GetArray())
     if (std::string{e["event"].GetString()} == "assigned") reason = e["detail"]["reason"].GetString();
   CHECK(reason.find("tie: E003 waited longest") != std::string::npos);
 }
