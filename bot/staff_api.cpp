@@ -23,8 +23,8 @@ bool parse_bound(const app& a, const std::string& text, bool end_of_day, std::in
 }
 
 net::awaitable<http_response> list_tickets(const app& a, http_request req) {
-  const auto files = a.files();  // this request's snapshot; `who` points into it
-  const auto* who = authenticate(*files, req);
+  const auto session = authenticate(a, req);
+  const auto* who = session.who;
   if (!who) co_return unauthenticated();
   store::ticket_filter f;
   for (const auto& [key, value] : req.query_params) {
@@ -91,8 +91,8 @@ struct full_ticket {
 };
 
 net::awaitable<http_response> get_ticket(const app& a, http_request req) {
-  const auto files = a.files();  // this request's snapshot; `who` points into it
-  const auto* who = authenticate(*files, req);
+  const auto session = authenticate(a, req);
+  const auto* who = session.who;
   if (!who) co_return unauthenticated();
   auto number = req.path_params["number"];
   std::function<full_ticket(store::transaction&)> query = [number](store::transaction& tx) {
@@ -113,8 +113,8 @@ net::awaitable<http_response> get_ticket(const app& a, http_request req) {
 
 
 net::awaitable<http_response> get_conversation(const app& a, http_request req) {
-  const auto files = a.files();  // this request's snapshot; `who` points into it
-  const auto* who = authenticate(*files, req);
+  const auto session = authenticate(a, req);
+  const auto* who = session.who;
   if (!who) co_return unauthenticated();
   if (who->role != "supervisor" && who->role != "admin")
     co_return json_error(403, "forbidden", "supervisors only");
@@ -174,8 +174,8 @@ net::awaitable<http_response> get_conversation(const app& a, http_request req) {
 
 // GET /api/v1/outbox?state=&limit= (admin): the outbound queue, without message bodies.
 net::awaitable<http_response> list_outbox(const app& a, http_request req) {
-  const auto files = a.files();  // this request's snapshot; `who` points into it
-  const auto* who = authenticate(*files, req);
+  const auto session = authenticate(a, req);
+  const auto* who = session.who;
   if (!who) co_return unauthenticated();
   if (who->role != "admin") co_return json_error(403, "forbidden", "admins only");
   std::string state = req.query_param("state").value_or("");

@@ -18,6 +18,12 @@ const staff_member* authenticate(const data_files& files, const http_request& re
   return found;
 }
 
+staff_session authenticate(const app& a, const http_request& req) {
+  staff_session session{a.files()};
+  session.who = authenticate(*session.files, req);
+  return session;
+}
+
 http_response unauthenticated() {
   auto r = json_error(401, "unauthenticated", "a valid bearer token is required");
   r.headers.emplace_back("WWW-Authenticate", "Bearer");

@@ -103,14 +103,16 @@ std::optional<std::string> required_text(const rapidjson::Document& d, const cha
 
 bool is_supervisor_or_admin(const staff_member& who) { return who.role == "supervisor" || who.role == "admin"; }
 
-// Runs `op` in a write unit on the request's snapshot of the data files (the one `who` was
-// found in) and turns its result into the answer (the ticket after the change).
-net::awaitable<http_response> run(const app& a, std::shared_ptr<const data_files> files, const staff_member& who,
+// Runs `op` in a write unit on the session's snapshot of the data files (the one its staff
+// member was found in) and turns its result into the answer (the ticket after the change).
+net::awaitable<http_response> run(const app& a, staff_session session,
                                   std::function<workflow::result(store::transaction&)> op) {
-  std::function<workflow::result(store::transaction&)> unit = [&a, files, op = std::move(op)](store::transaction& tx) {
+  std::function<workflow::result(store::transaction&)> unit = [&a, files = session.files,
+                                                               op = std::move(op)](store::transaction& tx) {
     const files_pin pin{a, files};
     return op(tx);
   };
+  const staff_member& who = *session.who;
   auto r = co_await a.store->write<workflow::result>(std::move(unit));
   if (r.status != 200) co_return json_error(r.status, r.code, r.message);
   if (a.on_outbox_enqueued) a.on_outbox_enqueued();
@@ -121,8 +123,8 @@ net::awaitable<http_response> run(const app& a, std::shared_ptr<const data_files
 // ---- handlers ----
 
 net::awaitable<http_response> assign_ticket(const app& a, http_request req) {
-  const auto files = a.files();  // this request's snapshot; `who` points into it
-  const auto* who = authenticate(*files, req);
+  const auto session = authenticate(a, req);
+  const auto* who = session.who;
   if (!who) co_return unauthenticated();
   if (!is_supervisor_or_admin(*who)) co_return json_error(403, "forbidden", "only supervisors assign tickets");
   auto parsed = parse_object(req.body, false);
@@ -139,12 +141,12 @@ net::awaitable<http_response> assign_ticket(const app& a, http_request req) {
                                                              actor = *who](store::transaction& tx) {
     return workflow::assign(tx, a, number, engineer, reason, actor, a.clock.now());
   };
-  co_return co_await run(a, files, *who, std::move(op));
+  co_return co_await run(a, session, std::move(op));
 }
 
 net::awaitable<http_response> report_progress(const app& a, http_request req) {
-  const auto files = a.files();  // this request's snapshot; `who` points into it
-  const auto* who = authenticate(*files, req);
+  const auto session = authenticate(a, req);
+  const auto* who = session.who;
   if (!who) co_return unauthenticated();
   // Engineers, and supervisors handling a complaint assigned to them (workflow checks whose).
   if (who->role != "engineer" && who->role != "supervisor")
@@ -175,12 +177,12 @@ net::awaitable<http_response> report_progress(const app& a, http_request req) {
                                                              actor = *who](store::transaction& tx) {
     return workflow::progress(tx, a, number, report, actor, a.clock.now());
   };
-  co_return co_await run(a, files, *who, std::move(op));
+  co_return co_await run(a, session, std::move(op));
 }
 
 net::awaitable<http_response> resolve_ticket(const app& a, http_request req) {
-  const auto files = a.files();  // this request's snapshot; `who` points into it
-  const auto* who = authenticate(*files, req);
+  const auto session = authenticate(a, req);
+  const auto* who = session.who;
   if (!who) co_return unauthenticated();
   if (who->role != "engineer" && who->role != "supervisor")
     co_return json_error(403, "forbidden", "only the assigned engineer resolves");
@@ -207,12 +209,12 @@ net::awaitable<http_response> resolve_ticket(const app& a, http_request req) {
                                                              actor = *who](store::transaction& tx) {
     return workflow::resolve(tx, a, number, report, parts, actor, a.clock.now());
   };
-  co_return co_await run(a, files, *who, std::move(op));
+  co_return co_await run(a, session, std::move(op));
 }
 
 net::awaitable<http_response> add_note(const app& a, http_request req) {
-  const auto files = a.files();  // this request's snapshot; `who` points into it
-  const auto* who = authenticate(*files, req);
+  const auto session = authenticate(a, req);
+  const auto* who = session.who;
   if (!who) co_return unauthenticated();
   if (who->role != "engineer" && who->role != "supervisor")
     co_return json_error(403, "forbidden", "engineers (own tickets) and supervisors add notes");
@@ -227,13 +229,13 @@ net::awaitable<http_response> add_note(const app& a, http_request req) {
                                                              actor = *who](store::transaction& tx) {
     return workflow::add_note(tx, a, number, text, actor, a.clock.now());
   };
-  co_return co_await run(a, files, *who, std::move(op));
+  co_return co_await run(a, session, std::move(op));
 }
 
 // close / reopen / suspend: an optional {"reason": "..."}.
 net::awaitable<http_response> supervise(const app& a, http_request req, workflow::action what) {
-  const auto files = a.files();  // this request's snapshot; `who` points into it
-  const auto* who = authenticate(*files, req);
+  const auto session = authenticate(a, req);
+  const auto* who = session.who;
   if (!who) co_return unauthenticated();
   if (who->role != "supervisor") co_return json_error(403, "forbidden", "supervisors only");
   auto parsed = parse_object(req.body, true);
@@ -247,13 +249,13 @@ net::awaitable<http_response> supervise(const app& a, http_request req, workflow
                                                              actor = *who](store::transaction& tx) {
     return workflow::supervise(tx, a, number, what, reason, actor, a.clock.now());
   };
-  co_return co_await run(a, files, *who, std::move(op));
+  co_return co_await run(a, session, std::move(op));
 }
 
 // A planned visit released by a supervisor ("下达", issue 9): no body, or an empty object.
 net::awaitable<http_response> confirm_visit(const app& a, http_request req) {
-  const auto files = a.files();  // this request's snapshot; `who` points into it
-  const auto* who = authenticate(*files, req);
+  const auto session = authenticate(a, req);
+  const auto* who = session.who;
   if (!who) co_return unauthenticated();
   if (who->role != "supervisor") co_return json_error(403, "forbidden", "supervisors only");
   auto parsed = parse_object(req.body, true);
@@ -263,7 +265,7 @@ net::awaitable<http_response> confirm_visit(const app& a, http_request req) {
                                                              actor = *who](store::transaction& tx) {
     return programs::confirm_visit(tx, a, number, actor, a.clock.now());
   };
-  co_return co_await run(a, files, *who, std::move(op));
+  co_return co_await run(a, session, std::move(op));
 }
 
 // ---- reports ----
@@ -275,8 +277,8 @@ bool parse_bound(const app& a, const std::string& text, bool end_of_day, std::in
 }
 
 net::awaitable<http_response> report_summary(const app& a, http_request req) {
-  const auto files = a.files();  // this request's snapshot; `who` points into it
-  const auto* who = authenticate(*files, req);
+  const auto session = authenticate(a, req);
+  const auto* who = session.who;
   if (!who) co_return unauthenticated();
   if (!is_supervisor_or_admin(*who)) co_return json_error(403, "forbidden", "supervisors and admins only");
   const auto now = a.clock.now();
@@ -321,14 +323,14 @@ net::awaitable<http_response> report_summary(const app& a, http_request req) {
     return in;
   };
   auto in = co_await a.store->read<report_input>(std::move(query));
-  co_return json_ok(report_summary_json(in, files->staff, a.clock));
+  co_return json_ok(report_summary_json(in, session.files->staff, a.clock));
 }
 
 // ---- test clock ----
 
 net::awaitable<http_response> advance_clock(app& a, http_request req) {
-  const auto files = a.files();  // this request's snapshot; `who` points into it
-  const auto* who = authenticate(*files, req);
+  const auto session = authenticate(a, req);
+  const auto* who = session.who;
   if (!who) co_return unauthenticated();
   if (who->role != "admin") co_return json_error(403, "forbidden", "admins only");
   auto parsed = parse_object(req.body, false);
