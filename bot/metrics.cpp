@@ -129,6 +129,11 @@ template <class T, class... Extra>
 T& child(pm::Family<T>& family, std::initializer_list<std::pair<const char*, std::string_view>> labels,
          const Extra&... extra) {
   thread_local std::unordered_map<std::string, T*, key_hash, std::equal_to<>> known;
+  auto add = [&]() -> T& {
+    pm::Labels map;
+    for (const auto& [name, value] : labels) map.emplace(name, str(value));
+    return family.Add(map, extra...);
+  };
   // The family's address, then each value followed by a separator no label value contains.
   std::array<char, 256> buffer;
   std::size_t size = 0;
@@ -136,20 +141,14 @@ T& child(pm::Family<T>& family, std::initializer_list<std::pair<const char*, std
   std::memcpy(buffer.data(), &family_address, sizeof family_address);
   size += sizeof family_address;
   for (const auto& [name, value] : labels) {
-    if (size + value.size() + 1 > buffer.size()) {  // unusually long: not remembered
-      pm::Labels map;
-      for (const auto& [n, v] : labels) map.emplace(n, str(v));
-      return family.Add(map, extra...);
-    }
+    if (size + value.size() + 1 > buffer.size()) return add();  // unusually long: not remembered
     std::memcpy(buffer.data() + size, value.data(), value.size());
     size += value.size();
     buffer[size++] = '\x1f';
   }
   const std::string_view key{buffer.data(), size};
   if (auto found = known.find(key); found != known.end()) return *found->second;
-  pm::Labels map;
-  for (const auto& [n, v] : labels) map.emplace(n, str(v));
-  T& metric = family.Add(map, extra...);
+  T& metric = add();
   known.emplace(std::string{key}, &metric);
   return metric;
 }
