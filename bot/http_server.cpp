@@ -158,6 +158,12 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     auto executor = co_await net::this_coro::executor;
     auto state = std::make_shared<connection_state>(connection_state{executor, &stream, false});
     auto id = register_connection(state);
+    // The drain's cancel is posted to this strand and may run after this frame, and with it the
+    // stream, is gone: the pointer is cleared on the strand before that, however the session ends.
+    struct forget_stream {
+      connection_state& state;
+      ~forget_stream() { state.stream = nullptr; }
+    } forget{*state};
     beast::flat_buffer buffer;
     boost::system::error_code ec;
 
