@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates tzdata curl openssl
   libboost1.74-dev rapidjson-dev libssl-dev libsqlite3-dev sqlite3 libpugixml-dev
   libkainjow-mustache-dev libphonenumber-dev libhowardhinnant-date-dev libspdlog-dev
-  catch2 libcurl4-openssl-dev libmysqlcppconn-dev prometheus-cpp-dev
+  catch2 libcurl4-openssl-dev libmysqlcppconn-dev prometheus-cpp-dev libjemalloc-dev
   clang libclang-rt-14-dev
 )
 
