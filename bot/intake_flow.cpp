@@ -250,6 +250,8 @@ inbound_outcome handle_inbound(store::transaction& tx, const app& a, const chann
     const auto& draft = *result.ticket;
     out.ticket = tx.next_ticket_number(a.clock.yyyymmdd(now));
     auto ticket = make_ticket(a, draft, customer, out.ticket, now);
+    // Chosen before the insert, so the row is written once with its engineer.
+    const auto assignment = workflow::preassign(tx, a, ticket, now);
     tx.insert_ticket(ticket);
     tx.append_event({out.ticket, now, "bot", "created", created_detail(draft, message.channel)});
     if (draft.human_requested) tx.append_event({out.ticket, now, "customer", "human_requested", "{}"});
@@ -259,7 +261,7 @@ inbound_outcome handle_inbound(store::transaction& tx, const app& a, const chann
     customer.language = draft.language;
     tx.update_customer(customer);
     // SLA timers, then assignment by rule (or supervisors told nobody is eligible).
-    workflow::on_ticket_created(tx, a, ticket, now);
+    workflow::on_ticket_created(tx, a, ticket, now, &assignment);
     programs::after_created(tx, a, ticket, now);
     result.next.ticket = out.ticket;
     extra.emplace_back("ticket_number", out.ticket);

@@ -436,13 +436,16 @@ void lock_ticket(store::transaction& tx, const app& a, store::ticket_record& t, 
 
 // ---- assignment ----
 
+// `row_written`: `t` was inserted already assigned to `engineer` (a new ticket, preassign), so
+// only the events, the tie-break time and the notifications remain.
 void apply_assignment(store::transaction& tx, const app& a, store::ticket_record& t, const staff_member& engineer,
-                      const std::string& reason, const std::string& actor, bool alert_sms, std::int64_t now) {
+                      const std::string& reason, const std::string& actor, bool alert_sms, std::int64_t now,
+                      bool row_written = false) {
   const auto base = key_base(tx, t.number);
-  const std::string previous = t.assignee;
+  const std::string previous = row_written ? std::string{} : t.assignee;
   t.assignee = engineer.id;
   set_state(t, "assigned", now);
-  tx.update_ticket(t);
+  if (!row_written) tx.update_ticket(t);
   detail d;
   d.str("engineer", engineer.id).str("reason", reason);
   if (!previous.empty() && previous != engineer.id) d.str("previous", previous);
@@ -483,8 +486,8 @@ void apply_assignment(store::transaction& tx, const app& a, store::ticket_record
   spdlog::info("event=ticket_assigned ticket={} engineer={} actor={}", t.number, engineer.id, actor);
 }
 
-// By rule: the chosen engineer, or the ticket stays pending and the supervisors are told.
-void auto_assign(store::transaction& tx, const app& a, store::ticket_record& t, std::int64_t now) {
+// Who the rules choose for `t` now (reads the open counts and last assignments, writes nothing).
+ruled_choice choose_by_rule(store::transaction& tx, const app& a, const store::ticket_record& t, std::int64_t now) {
   const auto files = a.files();
   const auto facts = facts_of(t, files->catalog);
   const auto index = match_rule(files->rules.assignment, facts);
@@ -540,8 +543,15 @@ void auto_assign(store::transaction& tx, const app& a, store::ticket_record& t, 
     if (choice.engineer.empty()) choice = choose_engineer(files->staff, rule, *index, open, last, exclude);
     alert = rule.alert_sms;
   }
+  return {std::move(choice.engineer), std::move(choice.reason), alert};
+}
+
+// Acts on a choice: the engineer gets the ticket (`row_written`: `t` was inserted with it), or
+// the ticket stays pending and the supervisors are told.
+void act_on_choice(store::transaction& tx, const app& a, store::ticket_record& t, const ruled_choice& choice,
+                   bool row_written, std::int64_t now) {
   if (const auto* engineer = choice.engineer.empty() ? nullptr : find_staff(a, choice.engineer)) {
-    apply_assignment(tx, a, t, *engineer, choice.reason, "bot", alert, now);
+    apply_assignment(tx, a, t, *engineer, choice.reason, "bot", choice.alert_sms, now, row_written);
     return;
   }
   const auto base = key_base(tx, t.number);
@@ -550,6 +560,11 @@ void auto_assign(store::transaction& tx, const app& a, store::ticket_record& t, 
   p.emplace_back("reason", choice.reason);
   notify_supervisors(tx, a, t, "staff_pending_assignment", p, base + ":pending", now);
   spdlog::info("event=ticket_unassigned ticket={} reason=no_eligible_engineer", t.number);
+}
+
+// By rule: the chosen engineer, or the ticket stays pending and the supervisors are told.
+void auto_assign(store::transaction& tx, const app& a, store::ticket_record& t, std::int64_t now) {
+  act_on_choice(tx, a, t, choose_by_rule(tx, a, t, now), false, now);
 }
 
 // ---- the customer's requested date (product.md "Lifecycle") ----
@@ -807,10 +822,21 @@ engineer_choice choose_engineer(std::span<const staff_member> staff, const assig
 
 // ---- operations ----
 
-void on_ticket_created(store::transaction& tx, const app& a, store::ticket_record& t, std::int64_t now) {
+ruled_choice preassign(store::transaction& tx, const app& a, store::ticket_record& t, std::int64_t now) {
+  auto choice = choose_by_rule(tx, a, t, now);
+  if (!choice.engineer.empty() && find_staff(a, choice.engineer)) {
+    t.assignee = choice.engineer;
+    set_state(t, "assigned", now);
+  }
+  return choice;
+}
+
+void on_ticket_created(store::transaction& tx, const app& a, store::ticket_record& t, std::int64_t now,
+                       const ruled_choice* preassigned) {
   schedule_sla_timers(tx, t, now);
   schedule_requested_date(tx, a, t, now);
-  auto_assign(tx, a, t, now);
+  if (preassigned) act_on_choice(tx, a, t, *preassigned, !t.assignee.empty(), now);
+  else auto_assign(tx, a, t, now);
 }
 
 result assign(store::transaction& tx, const app& a, const std::string& number, const std::string& engineer_id,

@@ -104,10 +104,26 @@ struct progress_report {
   std::optional<std::int64_t> eta;
 };
 
-// Right after intake inserted `t` (state pending_assignment): schedules its SLA timers (and,
-// when the customer asked for a date, the requested_date timer at the end of that local day)
-// and assigns it by rule, or leaves it pending and notifies the supervisors. Updates `t`.
-void on_ticket_created(store::transaction& tx, const app& a, store::ticket_record& t, std::int64_t now);
+// What the assignment rules chose for a ticket: the engineer (empty: nobody eligible), why, and
+// whether the rule asks for an SMS alert on top of the notification.
+struct ruled_choice {
+  std::string engineer;
+  std::string reason;
+  bool alert_sms = false;
+};
+
+// Before a new ticket's insert: chooses by rule, and when someone is eligible assigns `t` to them
+// (state "assigned"), so its row is written once instead of inserted and then updated. Pass
+// the result to on_ticket_created after the insert.
+ruled_choice preassign(store::transaction& tx, const app& a, store::ticket_record& t, std::int64_t now);
+
+// Right after `t` was inserted (state pending_assignment, or assigned by preassign): schedules
+// its SLA timers (and, when the customer asked for a date, the requested_date timer at the end
+// of that local day) and assigns it by rule — or, with `preassigned`, acts on that choice: the
+// events and notifications of the assignment, or the ticket left pending and the supervisors
+// notified. Updates `t`.
+void on_ticket_created(store::transaction& tx, const app& a, store::ticket_record& t, std::int64_t now,
+                       const ruled_choice* preassigned = nullptr);
 
 // Staff operations. `who` is the authenticated caller; role checks that need the ticket
 // (an engineer's own ticket) happen here, role checks that do not happen in the API layer too.

@@ -281,9 +281,10 @@ struct fixture {
   }
 
   // A ticket as intake opens it, run through on_ticket_created; `requested_date` as the
-  // dialog's draft gives it to programs::classify.
+  // dialog's draft gives it to programs::classify. `preassigned`: the engineer is chosen before
+  // the insert (wf::preassign), as intake does, instead of assigned by an update after it.
   store::ticket_record open_ticket(const std::string& number, const std::string& priority = "normal",
-                                   const std::string& requested_date = "") {
+                                   const std::string& requested_date = "", bool preassigned = false) {
     return write([&](store::transaction& tx) {
       auto customer = tx.find_or_create_customer("sms", "+8613800135678", a.clock.now());
       store::ticket_record t;
@@ -310,9 +311,11 @@ struct fixture {
         attributes.requested_date = requested_date;
         t.attributes_json = attributes.to_json();
       }
+      std::optional<wf::ruled_choice> choice;
+      if (preassigned) choice = wf::preassign(tx, a, t, a.clock.now());
       tx.insert_ticket(t);
       tx.append_event({t.number, t.created_at, "bot", "created", "{}"});
-      wf::on_ticket_created(tx, a, t, a.clock.now());
+      wf::on_ticket_created(tx, a, t, a.clock.now(), choice ? &*choice : nullptr);
       return t;
     });
   }
@@ -367,13 +370,27 @@ std::string text_of(const store::outbox_entry& e) {
 TEST_CASE("a new ticket is assigned by rule, the reason recorded, engineer and customer told",
           "[bot][workflow][store]") {
   fixture f;
-  auto t = f.open_ticket("SR20260512001");
+  // Both ways of opening a ticket must leave the same row, history, messages and load.
+  const bool preassigned = GENERATE(false, true);
+  CAPTURE(preassigned);
+  auto t = f.open_ticket("SR20260512001", "normal", "", preassigned);
   CHECK(t.state == "assigned");
   CHECK(t.assignee == "E001");  // tie at 0 open: staff-file order
+  auto stored = f.write([](store::transaction& tx) { return tx.find_ticket("SR20260512001"); });
+  REQUIRE(stored);
+  CHECK(stored->state == "assigned");
+  CHECK(stored->stage == t.stage);
+  CHECK(stored->assignee == "E001");
+  auto load = f.write([](store::transaction& tx) { return tx.count_open_by_assignee(); });
+  REQUIRE(load.size() == 1);
+  CHECK(load[0].first == "E001");
+  CHECK(load[0].second == 1);
   auto history = f.write([](store::transaction& tx) { return tx.ticket_events("SR20260512001"); });
   REQUIRE(history.size() == 2);
+  CHECK(history[0].event == "created");
   CHECK(history[1].event == "assigned");
   CHECK(history[1].detail_json.find("rule #2 line=laundry; E001 had 0 open, E003 had 0") != std::string::npos);
+  CHECK(history[1].detail_json.find("previous") == std::string::npos);
   auto sent = f.outbox();
   REQUIRE(sent.size() >= 2);
   // The engineer's SMS carries the full phone and the knowledge-base entry for the symptom.
@@ -391,7 +408,7 @@ TEST_CASE("a new ticket is assigned by rule, the reason recorded, engineer and c
   CHECK(timers[1].due_at - timers[0].due_at == 240 * 60 / 5);
 
   SECTION("the next ticket goes to the other engineer (fewer open)") {
-    auto second = f.open_ticket("SR20260512002");
+    auto second = f.open_ticket("SR20260512002", "normal", "", preassigned);
     CHECK(second.assignee == "E003");
   }
 }
