@@ -437,12 +437,13 @@ void lock_ticket(store::transaction& tx, const app& a, store::ticket_record& t, 
 // ---- assignment ----
 
 // `row_written`: `t` was inserted already assigned to `engineer` (a new ticket, preassign), so
-// only the events, the tie-break time and the notifications remain.
+// only the events, the tie-break time and the notifications remain (there is no previous
+// engineer: t.assignee is `engineer` already).
 void apply_assignment(store::transaction& tx, const app& a, store::ticket_record& t, const staff_member& engineer,
                       const std::string& reason, const std::string& actor, bool alert_sms, std::int64_t now,
                       bool row_written = false) {
   const auto base = key_base(tx, t.number);
-  const std::string previous = row_written ? std::string{} : t.assignee;
+  const std::string previous = t.assignee;
   t.assignee = engineer.id;
   set_state(t, "assigned", now);
   if (!row_written) tx.update_ticket(t);
