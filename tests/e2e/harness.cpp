@@ -343,14 +343,15 @@ int server::terminate() {
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   if (code != 0) {
     // A server that did not stop cleanly (a sanitizer report, an abort): its own last words are
-    // the only account of why, and the test's directory is gone once the test ends.
-    // A sanitizer report is printed whole, from its first line; anything else by its last lines.
+    // the only account of why, and the test's directory is gone once the test ends. A sanitizer
+    // report is printed whole, from the start of its first line; anything else by its last lines.
     const std::string text = log();
     std::size_t from = text.find("ERROR: AddressSanitizer");
     if (from == std::string::npos) from = text.find("runtime error:");
     if (from == std::string::npos) from = text.size() > 8000 ? text.size() - 8000 : 0;
+    const std::size_t line_start = text.rfind('\n', from);
     std::cerr << "server exited with " << code << "; its log from the report on:\n"
-              << text.substr(text.rfind('\n', from) == std::string::npos ? 0 : text.rfind('\n', from)) << std::endl;
+              << text.substr(line_start == std::string::npos ? 0 : line_start) << std::endl;
   }
   return code;
 }
